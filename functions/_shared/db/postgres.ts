@@ -1,0 +1,92 @@
+// Postgres-wire transport (postgres.js): what PostgREST would do, done by the gateway itself.
+// It connects as a NOINHERIT login role (Supabase's `authenticator`) and, per request, runs
+// BEGIN; the PostgREST settings; the function; COMMIT — written to the socket together
+// (pipelined), so a request costs one network round trip. Used for self-hosting, Workers over
+// Hyperdrive, CI and benchmarks. Runs on Node, Deno and workerd (postgres.js picks its socket).
+
+import postgres from "postgres";
+import { type Database, DatabaseError, DatabaseUnavailableError, type RpcRequest } from "./database.ts";
+import {
+  DEFAULT_POSTGREST_SETTINGS,
+  type PostgrestSettings,
+  requestLocals,
+  ROLE_TIMEOUT_SQL,
+  SET_REQUEST_LOCALS_SQL,
+} from "./postgrest-request.ts";
+import { buildRpcCall } from "./rpc-signatures.ts";
+
+export interface PostgresDatabaseOptions {
+  url: string;
+  /** Pool size per isolate/process. */
+  max?: number;
+  /** false behind a transaction-mode pooler that cannot keep prepared statements. */
+  prepare?: boolean;
+  connectTimeoutSeconds?: number;
+  settings?: Partial<PostgrestSettings>;
+}
+
+export function createPostgresDatabase(options: PostgresDatabaseOptions): Database {
+  const sql = postgres(options.url, {
+    max: options.max ?? 10,
+    prepare: options.prepare ?? true,
+    connect_timeout: options.connectTimeoutSeconds ?? 5,
+    idle_timeout: 60,
+    max_lifetime: 60 * 30,
+    onnotice: () => {},
+    connection: { application_name: "api-gateway" },
+  });
+  const base = { ...DEFAULT_POSTGREST_SETTINGS, ...options.settings };
+  // PostgREST reads the role's own settings once, at start-up; so do we, on first use.
+  let settings: Promise<PostgrestSettings> | undefined;
+  const loadSettings = () =>
+    (settings ??= sql
+      .unsafe(ROLE_TIMEOUT_SQL, [base.role])
+      .then((rows) => ({ ...base, ...(options.settings?.statementTimeout ? {} : { statementTimeout: String(rows[0]!.timeout) }) }))
+      .catch((error) => {
+        settings = undefined;
+        throw error;
+      }));
+
+  return {
+    async rpc(request: RpcRequest): Promise<unknown> {
+      try {
+        const locals = requestLocals(await loadSettings(), request);
+        const call = buildRpcCall(request.fn, request.args);
+        const connection = await sql.reserve();
+        try {
+          // Issued without awaiting one another: postgres.js pipelines them on the connection.
+          // If the call fails, the transaction is aborted and COMMIT answers ROLLBACK.
+          const [, , result, commit] = await Promise.allSettled([
+            connection.unsafe(request.readOnly ? "begin read only" : "begin"),
+            connection.unsafe(SET_REQUEST_LOCALS_SQL, locals),
+            connection.unsafe(call.text, call.values as postgres.ParameterOrJSON<never>[]),
+            connection.unsafe("commit"),
+          ]);
+          if (result.status === "rejected") throw result.reason;
+          if (commit.status === "rejected") throw commit.reason;
+          return result.value[0]!.result;
+        } finally {
+          connection.release();
+        }
+      } catch (error) {
+        throw normalizeError(error);
+      }
+    },
+    async close() {
+      await sql.end({ timeout: 5 });
+    },
+  };
+}
+
+function normalizeError(error: unknown): Error {
+  if (error instanceof postgres.PostgresError) {
+    return new DatabaseError({
+      sqlState: error.code,
+      message: error.message,
+      detail: error.detail,
+      hint: error.hint,
+    });
+  }
+  // Anything else from postgres.js is about the connection: refused, timed out, closed.
+  return new DatabaseUnavailableError("The database could not be reached.", { cause: error });
+}

@@ -1,0 +1,51 @@
+// What PostgREST runs before calling a function, reproduced for the wire-level transports:
+// one statement of transaction-local settings (PostgREST's Query.hs `setPgLocals`) — search
+// path, the role's own settings, the role switch, JWT claims, method, path, headers, cookies.
+
+import type { RpcRequest } from "./database.ts";
+
+export interface PostgrestSettings {
+  /** The role requests run as; PostgREST's db-anon-role. */
+  role: string;
+  /** The role's statement_timeout as set by `alter role … set` (Supabase: anon 3s). */
+  statementTimeout: string;
+  /** PostgREST's db-schemas + db-extra-search-path. */
+  searchPath: string;
+}
+
+export const DEFAULT_POSTGREST_SETTINGS: PostgrestSettings = {
+  role: "anon",
+  statementTimeout: "3s",
+  searchPath: '"api", "public", "extensions"',
+};
+
+export const SET_REQUEST_LOCALS_SQL =
+  "select set_config('search_path', $1, true), set_config('statement_timeout', $2, true), " +
+  "set_config('role', $3, true), set_config('request.jwt.claims', $4, true), " +
+  "set_config('request.method', $5, true), set_config('request.path', $6, true), " +
+  "set_config('request.headers', $7, true), set_config('request.cookies', '{}', true)";
+
+export function requestLocals(settings: PostgrestSettings, request: RpcRequest): string[] {
+  return [
+    settings.searchPath,
+    settings.statementTimeout,
+    settings.role,
+    JSON.stringify({ role: settings.role }),
+    request.readOnly ? "GET" : "POST",
+    `/rpc/${request.fn}`,
+    // Lower-cased names, as PostgREST passes them. Only the key: nothing else is SQL's business.
+    JSON.stringify({ "x-api-key": request.apiKey }),
+  ];
+}
+
+/** Reads the role's statement_timeout the way PostgREST does at start-up (pg_db_role_setting). */
+export const ROLE_TIMEOUT_SQL = `
+  select coalesce((
+    select split_part(setting, '=', 2)
+      from pg_catalog.pg_db_role_setting s, unnest(s.setconfig) as setting
+     where s.setrole = (select oid from pg_catalog.pg_roles where rolname = $1)
+       and s.setdatabase in (0, (select oid from pg_catalog.pg_database where datname = current_database()))
+       and setting like 'statement_timeout=%'
+     order by s.setdatabase desc
+     limit 1
+  ), '0') as timeout`;

@@ -1,0 +1,42 @@
+// Parameter names and SQL types of the api.* functions, mirrored from the migrations. Wire-level
+// transports (postgres.js, PGlite) need the types to call the functions with named arguments;
+// PostgREST reads them from the catalog itself.
+
+export const RPC_SIGNATURES = {
+  create_activity: {
+    type: "text",
+    title: "text",
+    description: "text",
+    contact_id: "uuid",
+    deal_id: "uuid",
+    entity_type: "text",
+    entity_id: "text",
+    entity_name: "text",
+    metadata: "json",
+  },
+  get_activity: {
+    id: "uuid",
+  },
+} as const satisfies Record<string, Record<string, "text" | "uuid" | "json" | "jsonb" | "text[]" | "timestamptz" | "integer" | "boolean">>;
+
+export type RpcName = keyof typeof RPC_SIGNATURES;
+
+/**
+ * `select api.fn(a => $1::t, …)` for the arguments present, and their values in order. json
+ * arguments travel as their text so the database sees exactly the serialisation we measured.
+ */
+export function buildRpcCall(fn: RpcName, args: Record<string, unknown>): { text: string; values: unknown[] } {
+  const signature: Record<string, string> = RPC_SIGNATURES[fn];
+  const parts: string[] = [];
+  const values: unknown[] = [];
+  for (const [name, value] of Object.entries(args)) {
+    const type = signature[name];
+    if (type === undefined) throw new Error(`api.${fn} has no parameter ${name}`);
+    if (value === undefined) continue;
+    const json = type === "json" || type === "jsonb";
+    values.push(json && value !== null ? JSON.stringify(value) : value);
+    // Declared as text: a driver that learns a parameter is json would serialise the string again.
+    parts.push(`${name} => $${values.length}::${json ? `text::${type}` : type}`);
+  }
+  return { text: `select api.${fn}(${parts.join(", ")}) as result`, values };
+}

@@ -1,0 +1,74 @@
+// The gateway's configuration, read once from the runtime's environment (process.env,
+// Deno.env, Workers vars/secrets) and validated with valibot. A bad value is one clear error at
+// start-up naming the variable, not a failure on some later request.
+
+import * as v from "valibot";
+import { parseWindow } from "./ratelimit/rate-limiter.ts";
+
+const flag = (fallback: boolean) =>
+  v.pipe(
+    v.optional(v.picklist(["1", "0", "true", "false", "yes", "no", ""]), fallback ? "1" : "0"),
+    v.transform((value) => value === "1" || value === "true" || value === "yes"),
+  );
+
+const positiveInteger = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
+  v.pipe(
+    v.optional(v.string(), String(fallback)),
+    v.regex(/^\d+$/, "must be a whole number"),
+    v.transform(Number),
+    v.minValue(1, "must be at least 1"),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+
+const url = v.pipe(v.string(), v.url("must be a URL"));
+const postgresUrl = v.pipe(v.string(), v.regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL"));
+
+export const GatewayEnvSchema = v.pipe(
+  v.object({
+    DATABASE_URL: v.optional(postgresUrl),
+    DATABASE_POOL_MAX: positiveInteger(10, 1000),
+    DATABASE_PREPARE: flag(true),
+    DATABASE_CONNECT_TIMEOUT: positiveInteger(5, 600),
+    UPSTASH_REDIS_REST_URL: v.optional(url),
+    UPSTASH_REDIS_REST_TOKEN: v.optional(v.pipe(v.string(), v.minLength(1))),
+    RATE_LIMIT_REQUESTS: positiveInteger(100),
+    RATE_LIMIT_WINDOW: v.pipe(
+      v.optional(v.string(), "10 s"),
+      v.check((text) => parseWindow(text) !== undefined, 'must be a duration like "10 s", "500 ms" or "1 m"'),
+      v.transform((text) => parseWindow(text)!),
+    ),
+    RATE_LIMIT_TIMEOUT_MS: positiveInteger(1000, 60_000),
+    RATE_LIMIT_FAIL_CLOSED: flag(false),
+    BODY_LIMIT_BYTES: positiveInteger(1024 * 1024, 64 * 1024 * 1024),
+    LOG_LEVEL: v.optional(v.picklist(["debug", "info", "warn", "error"]), "info"),
+  }),
+  v.check(
+    (env) => (env.UPSTASH_REDIS_REST_URL === undefined) === (env.UPSTASH_REDIS_REST_TOKEN === undefined),
+    "UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together",
+  ),
+);
+
+export type GatewayEnv = v.InferOutput<typeof GatewayEnvSchema>;
+
+export class EnvError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "EnvError";
+  }
+}
+
+/**
+ * Validates `raw` against `schema`. Empty strings count as unset (a blank line in an env file
+ * should mean "default", not "invalid"). Throws EnvError listing every problem.
+ */
+export function parseEnv<S extends v.GenericSchema>(schema: S, raw: Record<string, string | undefined>): v.InferOutput<S> {
+  const cleaned: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) if (value !== undefined && value !== "") cleaned[name] = value;
+  const result = v.safeParse(schema, cleaned);
+  if (result.success) return result.output;
+  const problems = result.issues.map((issue) => {
+    const name = issue.path?.map((item) => String(item.key)).join(".");
+    return name ? `${name} ${issue.message}` : issue.message;
+  });
+  throw new EnvError(`Invalid environment:\n  - ${problems.join("\n  - ")}`);
+}

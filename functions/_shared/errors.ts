@@ -1,0 +1,71 @@
+// The API's one error shape and its closed list of codes. Every failure a client can see is an
+// ApiError; app.onError turns it into {"error":{code,message,param?,request_id}}.
+
+export const ERROR_STATUS = {
+  invalid_json: 400,
+  invalid_field: 400,
+  missing_required_field: 400,
+  metadata_too_large: 400,
+  invalid_key: 401,
+  insufficient_permissions: 403,
+  not_found: 404,
+  activity_not_found: 404,
+  contact_not_found: 404,
+  deal_not_found: 404,
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal_error: 500,
+  service_unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && Object.hasOwn(ERROR_STATUS, value);
+}
+
+export interface ApiErrorOptions {
+  param?: string;
+  /** Seconds; sent as Retry-After (429, 503). */
+  retryAfter?: number;
+  /** Extra response headers, e.g. Allow on a 405. */
+  headers?: Record<string, string>;
+  /** The underlying fault. Logged for 5xx, never sent to the client. */
+  cause?: unknown;
+}
+
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly status: ErrorStatus;
+  readonly param?: string;
+  readonly retryAfter?: number;
+  readonly headers?: Record<string, string>;
+
+  constructor(code: ErrorCode, message: string, options: ApiErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.name = "ApiError";
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    this.param = options.param;
+    this.retryAfter = options.retryAfter;
+    this.headers = options.headers;
+  }
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; param?: string; request_id: string };
+}
+
+export function errorBody(error: ApiError, requestId: string): ErrorBody {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.param === undefined ? {} : { param: error.param }),
+      request_id: requestId,
+    },
+  };
+}

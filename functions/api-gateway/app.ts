@@ -1,0 +1,44 @@
+// createApp: the whole API as one Hono router, built from services and started by a thin entry
+// per runtime (index.ts for Deno/Supabase, worker.ts for Workers, node.ts for Node). One error
+// handler turns every failure into the API's error shape; a 5xx logs its cause and tells the
+// client only the request id.
+
+import { type Context, Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { ApiError, errorBody } from "../_shared/errors.ts";
+import type { AppEnv } from "./context.ts";
+import { requestContext } from "./middleware/request-context.ts";
+import { routingPath } from "./public-path.ts";
+import { registerActivityRoutes } from "./routes/activities/index.ts";
+import type { Services } from "./services.ts";
+
+export function createApp(services: Services): Hono<AppEnv> {
+  const app = new Hono<AppEnv>({ getPath: routingPath });
+  app.use("*", requestContext(services));
+  registerActivityRoutes(app);
+
+  const respond = (c: Context<AppEnv>, error: ApiError) => {
+    const requestId = c.get("requestId") ?? "unknown";
+    c.set("errorCode", error.code);
+    if (error.status >= 500) {
+      services.logger.error("request failed", { request_id: requestId, code: error.code, error: error.cause ?? error });
+    }
+    const headers: Record<string, string> = { ...error.headers };
+    if (error.retryAfter !== undefined) headers["Retry-After"] = String(error.retryAfter);
+    return c.json(errorBody(error, requestId), error.status, headers);
+  };
+  app.notFound((c) => respond(c, new ApiError("not_found", "No such route. See the API reference for the available ones.")));
+  app.onError((thrown, c) => respond(c, asApiError(thrown)));
+
+  return app;
+}
+
+function asApiError(thrown: unknown): ApiError {
+  if (thrown instanceof ApiError) return thrown;
+  if (thrown instanceof HTTPException && thrown.status === 413) {
+    return new ApiError("payload_too_large", "The request body is too large.");
+  }
+  return new ApiError("internal_error", "An internal error occurred. Quote the request id when reporting it.", {
+    cause: thrown,
+  });
+}

@@ -1,0 +1,22 @@
+// The Hono environment shared by the gateway's app, middleware and routes.
+
+import type { Services } from "./services.ts";
+
+export interface AppVariables {
+  services: Services;
+  requestId: string;
+  /** The raw key from `Authorization: Bearer wbk_…`; passed to the database, never logged. */
+  apiKey: string;
+  /** sha256 of the key, hex: the rate-limit identifier. */
+  keyHash: string;
+  /** The request body's bytes, read once under the body limit. */
+  rawBody: Uint8Array;
+  /** Set once the database has resolved the key, for the request log. */
+  workspaceId: string;
+  /** The error code of a failed request, for the request log. */
+  errorCode: string;
+}
+
+export interface AppEnv {
+  Variables: AppVariables;
+}

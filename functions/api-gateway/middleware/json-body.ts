@@ -1,0 +1,33 @@
+// Turns the bytes read by bodyLimit into a JSON object, or a precise 4xx: wrong media type
+// (415), bytes that are not UTF-8 or text that is not JSON (400 invalid_json), or JSON that
+// is not an object (400 invalid_json). Validation of the fields comes after, per route.
+
+import type { Context } from "hono";
+import { ApiError } from "../../_shared/errors.ts";
+import type { AppEnv } from "../context.ts";
+
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+export function readJsonObject(c: Context<AppEnv>): Record<string, unknown> {
+  const contentType = c.req.header("content-type");
+  if (contentType === undefined || !JSON_MEDIA_TYPE.test(contentType.trim())) {
+    throw new ApiError("unsupported_media_type", "Send the body as JSON with `Content-Type: application/json`.");
+  }
+  let text: string;
+  try {
+    text = strictUtf8.decode(c.var.rawBody);
+  } catch {
+    throw new ApiError("invalid_json", "The request body is not valid UTF-8.");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ApiError("invalid_json", text.trim() === "" ? "The request body is empty; send a JSON object." : "The request body is not valid JSON.");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ApiError("invalid_json", "The request body must be a JSON object.");
+  }
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,108 @@
+// Node entry (`npm start`): validate the environment, open the database (embedded PGlite by
+// default, Postgres with DATABASE_URL), apply migrations and the demo seed, serve createApp on
+// PORT, and on SIGTERM/SIGINT stop accepting, finish in-flight requests, then close.
+
+import type { Server } from "node:http";
+import { join } from "node:path";
+import { serve } from "@hono/node-server";
+import { EnvError, parseEnv } from "../_shared/env.ts";
+import { createJsonLogger } from "../_shared/log.ts";
+import { openDatabase } from "../_node/database.ts";
+import { DEMO_SCOPES, seedDemo } from "../_node/demo-seed.ts";
+import { migrate } from "../_node/migrations.ts";
+import { type NodeEnv, NodeEnvSchema } from "../_node/node-env.ts";
+import { createApp } from "./app.ts";
+import { createServices } from "./services.ts";
+
+const DOC_EXAMPLE = {
+  type: "call",
+  title: "Discovery call with Jane",
+  description: "Discussed Q2 outsourcing plans; next step is proposal.",
+  contact_id: "123e4567-e89b-12d3-a456-426614174000",
+  deal_id: "3f8e1d2c-4b5a-6d7e-8f9a-0b1c2d3e4f5a",
+  metadata: { duration_minutes: 32, direction: "outbound" },
+};
+
+async function main(): Promise<void> {
+  let env: NodeEnv;
+  try {
+    env = parseEnv(NodeEnvSchema, process.env);
+  } catch (error) {
+    if (error instanceof EnvError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const logger = createJsonLogger({ level: env.LOG_LEVEL });
+  const database = await openDatabase(env);
+
+  if (env.migrate) {
+    const report = await migrate(database.admin).catch((error: unknown) => {
+      throw new Error(
+        `Applying migrations failed${database.kind === "postgres" && !env.DATABASE_ADMIN_URL ? " (if DATABASE_URL's role may not change the schema, set DATABASE_ADMIN_URL to an owner's URL, or MIGRATE=0)" : ""}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    });
+    logger.info("migrations", { applied: report.applied, already_applied: report.skipped });
+  }
+  const demo = env.seedDemo
+    ? await seedDemo(database.admin, { demoApiKey: env.DEMO_API_KEY, keyFile: join(env.DATA_DIR, "demo-api-key") })
+    : undefined;
+
+  const services = createServices(env, database.api, { logger });
+  const app = createApp(services);
+  const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
+    const base = `http://${info.address.includes(":") ? `[${info.address}]` : info.address}:${info.port}`;
+    logger.info("listening", {
+      url: base,
+      database: database.description,
+      rate_limit: env.UPSTASH_REDIS_REST_URL ? "upstash" : "in-memory",
+    });
+    if (demo) printWelcome(base, demo.apiKey);
+  }) as Server;
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("shutting down", { signal });
+    const force = setTimeout(() => {
+      logger.error("shutdown timed out; exiting with requests still open", { timeout_ms: env.SHUTDOWN_TIMEOUT_MS });
+      process.exit(1);
+    }, env.SHUTDOWN_TIMEOUT_MS);
+    // Keep-alive connections that finish their request after close() would hold it open.
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    server.close(async () => {
+      clearInterval(sweep);
+      await database.close();
+      clearTimeout(force);
+      logger.info("stopped");
+      process.exit(0);
+    });
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+function printWelcome(base: string, apiKey: string): void {
+  const body = JSON.stringify(DOC_EXAMPLE);
+  process.stderr.write(
+    [
+      "",
+      `Demo API key (scopes ${DEMO_SCOPES.join(", ")}): ${apiKey}`,
+      "Try the doc's example:",
+      "",
+      `curl -i -X POST ${base}/functions/v1/api-gateway/v1/activities \\`,
+      `  -H "Authorization: Bearer ${apiKey}" \\`,
+      `  -H "Content-Type: application/json" \\`,
+      `  -d '${body}'`,
+      "",
+    ].join("\n") + "\n",
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`api-gateway failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

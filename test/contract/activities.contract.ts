@@ -1,0 +1,409 @@
+// The fetch-level contract of /v1/activities: status codes, bodies and headers a client sees,
+// for every case of the doc and of DESIGN.md. It knows nothing of the runtime behind it — each
+// *.test.ts in this folder runs it against one target (Node server, in-process app, Deno,
+// workerd, the PostgREST path) — and it checks the database only through the fixtures.
+
+import { describe, expect, test } from "vitest";
+import type { Activity, ActivityResponse } from "../../functions/api-gateway/routes/activities/schema.ts";
+import type { ErrorBody } from "../../functions/_shared/errors.ts";
+import type { Fixtures, Workspace } from "../support/fixtures.ts";
+
+export interface ContractTarget {
+  /** Sends a request to the API; `path` starts at the host root (e.g. "/v1/activities"). */
+  request(path: string, init?: RequestInit): Promise<Response>;
+  fixtures: Fixtures;
+  /** The target's RATE_LIMIT_REQUESTS; its window must be long enough to exhaust it (≥ 10 s). */
+  rateLimitRequests: number;
+  bodyLimitBytes: number;
+}
+
+const DOC_EXAMPLE = {
+  type: "call",
+  title: "Discovery call with Jane",
+  description: "Discussed Q2 outsourcing plans; next step is proposal.",
+  contact_id: "123e4567-e89b-12d3-a456-426614174000",
+  deal_id: "3f8e1d2c-4b5a-6d7e-8f9a-0b1c2d3e4f5a",
+  metadata: { duration_minutes: 32, direction: "outbound" },
+};
+
+const ACTIVITY_KEYS = [
+  "id", "type", "title", "description", "contact_id", "deal_id", "entity_type", "entity_id",
+  "entity_name", "metadata", "created_by_user_id", "created_date",
+];
+
+export function describeActivitiesContract(name: string, target: () => ContractTarget): void {
+  const post = (key: string | null, body: unknown, init: RequestInit & { path?: string } = {}) =>
+    target().request(init.path ?? "/v1/activities", {
+      method: "POST",
+      ...init,
+      headers: {
+        "Content-Type": "application/json",
+        ...(key === null ? {} : { Authorization: `Bearer ${key}` }),
+        ...(init.headers as Record<string, string> | undefined),
+      },
+      body: typeof body === "string" || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body),
+    });
+
+  /** The body of the doc's example, pointed at `ws`'s contact and deal. */
+  const docBody = (ws: Workspace) => ({ ...DOC_EXAMPLE, contact_id: ws.contactId, deal_id: ws.dealId });
+
+  async function expectError(response: Response, status: number, code: string, param?: string): Promise<ErrorBody> {
+    const text = await response.text();
+    expect(response.status, text).toBe(status);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    const body = JSON.parse(text) as ErrorBody;
+    expect(Object.keys(body)).toEqual(["error"]);
+    expect(body.error.code).toBe(code);
+    expect(typeof body.error.message).toBe("string");
+    expect(body.error.message.length).toBeGreaterThan(0);
+    expect(body.error.message).not.toMatch(/\bat .+:\d+:\d+|node_modules|stack/i);
+    expect(body.error.request_id).toMatch(/^req_[0-9a-f]{32}$/);
+    expect(response.headers.get("x-request-id")).toBe(body.error.request_id);
+    if (param === undefined) expect(body.error).not.toHaveProperty("param");
+    else expect(body.error.param).toBe(param);
+    return body;
+  }
+
+  /** Runs `attempt` and proves it wrote nothing anywhere. */
+  async function writesNothing(attempt: () => Promise<void>): Promise<void> {
+    const before = await target().fixtures.totalActivityCount();
+    await attempt();
+    expect(await target().fixtures.totalActivityCount()).toBe(before);
+  }
+
+  describe(`${name}: POST /v1/activities — happy path`, () => {
+    test("the doc's example, verbatim but for host and key, returns 201 and the doc's shape", async () => {
+      const { fixtures } = target();
+      const key = await fixtures.key(DEMO);
+      const response = await post(key, DOC_EXAMPLE, { path: "/functions/v1/api-gateway/v1/activities" });
+      const text = await response.text();
+      expect(response.status, text).toBe(201);
+      expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+      const body = JSON.parse(text) as ActivityResponse;
+      expect(Object.keys(body)).toEqual(["data"]);
+      expect(Object.keys(body.data)).toEqual(["activity"]);
+      const activity = body.data.activity;
+      expect(Object.keys(activity)).toEqual(ACTIVITY_KEYS);
+      expect(activity.id).toMatch(/^act_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(activity).toMatchObject({
+        type: "call",
+        title: "Discovery call with Jane",
+        description: "Discussed Q2 outsourcing plans; next step is proposal.",
+        contact_id: DOC_EXAMPLE.contact_id,
+        deal_id: DOC_EXAMPLE.deal_id,
+        entity_type: null,
+        entity_id: null,
+        entity_name: null,
+        metadata: { duration_minutes: 32, direction: "outbound" },
+        created_by_user_id: "9a8b7c6d-5e4f-3a2b-1c0d-9e8f7a6b5c4d",
+      });
+      expect(activity.created_date).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+      expect(Math.abs(Date.parse(activity.created_date) - Date.now())).toBeLessThan(60_000);
+      expect(response.headers.get("location")).toBe(`/functions/v1/api-gateway/v1/activities/${activity.id}`);
+      expect(response.headers.get("x-request-id")).toMatch(/^req_[0-9a-f]{32}$/);
+    });
+
+    test.each([
+      ["/v1/activities", "/v1/activities/"],
+      ["/api-gateway/v1/activities", "/functions/v1/api-gateway/v1/activities/"],
+      ["/functions/v1/api-gateway/v1/activities", "/functions/v1/api-gateway/v1/activities/"],
+    ])("%s serves the same route; Location points at the public URL", async (path, locationPrefix) => {
+      const { fixtures } = target();
+      const ws = await fixtures.workspace();
+      const response = await post(await fixtures.key(ws), docBody(ws), { path });
+      expect(response.status).toBe(201);
+      const { data } = (await response.json()) as ActivityResponse;
+      expect(response.headers.get("location")).toBe(`${locationPrefix}${data.activity.id}`);
+      expect(await fixtures.activityCount(ws)).toBe(1);
+    });
+
+    test("only type is required; omitted fields come back as null; the user is the key's", async () => {
+      const { fixtures } = target();
+      const ws = await fixtures.workspace();
+      const response = await post(await fixtures.key(ws), { type: "note" });
+      expect(response.status).toBe(201);
+      const { data } = (await response.json()) as ActivityResponse;
+      expect(data.activity).toMatchObject({
+        type: "note", title: null, description: null, contact_id: null, deal_id: null,
+        entity_type: null, entity_id: null, entity_name: null, metadata: null,
+        created_by_user_id: ws.userId,
+      });
+    });
+
+    test("custom types, entities, explicit nulls, and limits at their exact edge are accepted", async () => {
+      const { fixtures } = target();
+      const ws = await fixtures.workspace();
+      const key = await fixtures.key(ws);
+      const title = "🙂".repeat(500); // 500 code points, 1000 UTF-16 units
+      const filler = "x".repeat(8192 - JSON.stringify({ note: "" }).length);
+      const body = {
+        type: "ai_action",
+        title,
+        description: "**markdown** _is_ kept\nverbatim",
+        contact_id: null,
+        entity_type: "campaign",
+        entity_id: "cmp_42",
+        entity_name: "Spring launch",
+        metadata: { note: filler },
+      };
+      expect(new TextEncoder().encode(JSON.stringify(body.metadata)).byteLength).toBe(8192);
+      const response = await post(key, body);
+      expect(response.status, await response.clone().text()).toBe(201);
+      const { data } = (await response.json()) as ActivityResponse;
+      expect(data.activity).toMatchObject({ ...body, contact_id: null, deal_id: null });
+    });
+
+    test("GET on the Location returns the same activity", async () => {
+      const { fixtures } = target();
+      const ws = await fixtures.workspace();
+      const key = await fixtures.key(ws);
+      const created = await post(key, docBody(ws));
+      const { data } = (await created.json()) as ActivityResponse;
+      const response = await target().request(created.headers.get("location")!, { headers: { Authorization: `Bearer ${key}` } });
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as ActivityResponse).data.activity).toEqual(data.activity);
+    });
+
+    test("every keyed response carries rate-limit headers, counting down", async () => {
+      const { fixtures } = target();
+      const ws = await fixtures.workspace();
+      const key = await fixtures.key(ws);
+      const first = await post(key, { type: "note" });
+      const second = await post(key, { title: "no type" });
+      for (const response of [first, second]) {
+        expect(response.headers.get("ratelimit-limit")).toBe(String(target().rateLimitRequests));
+        expect(response.headers.get("ratelimit-policy")).toMatch(/^\d+;w=\d+$/);
+        expect(Number(response.headers.get("ratelimit-reset"))).toBeGreaterThanOrEqual(0);
+      }
+      expect(Number(second.headers.get("ratelimit-remaining"))).toBe(Number(first.headers.get("ratelimit-remaining")) - 1);
+    });
+  });
+
+  describe(`${name}: POST /v1/activities — keys and permissions`, () => {
+    test("no Authorization header → 401 invalid_key", async () => {
+      await writesNothing(async () => {
+        const response = await post(null, { type: "call" });
+        await expectError(response, 401, "invalid_key");
+        expect(response.headers.get("www-authenticate")).toMatch(/^Bearer/);
+      });
+    });
+
+    test.each([
+      ["a non-bearer scheme", "Basic dXNlcjpwYXNz"],
+      ["a malformed key", "Bearer wbk_short"],
+      ["another vendor's key", "Bearer sk_live_0123456789abcdef0123456789abcdef"],
+      ["an unknown well-formed key", `Bearer wbk_${"0".repeat(64)}`],
+    ])("%s → 401 invalid_key, nothing written", async (_label, authorization) => {
+      await writesNothing(async () => {
+        const response = await target().request("/v1/activities", {
+          method: "POST",
+          headers: { Authorization: authorization, "Content-Type": "application/json" },
+          body: JSON.stringify({ type: "call" }),
+        });
+        await expectError(response, 401, "invalid_key");
+      });
+    });
+
+    test("an expired key → 401; a revoked key → 401, from the next request on", async () => {
+      const { fixtures } = target();
+      const ws = await fixtures.workspace();
+      const expiring = await fixtures.key(ws);
+      expect((await post(expiring, { type: "call" })).status).toBe(201);
+      await fixtures.expireKey(expiring);
+      await writesNothing(async () => {
+        await expectError(await post(expiring, { type: "call" }), 401, "invalid_key");
+        await expectError(await post(await fixtures.key(ws, { revoked: true }), { type: "call" }), 401, "invalid_key");
+      });
+    });
+
+    test("a key without activities:write → 403 insufficient_permissions", async () => {
+      const { fixtures } = target();
+      const ws = await fixtures.workspace();
+      const readOnly = await fixtures.key(ws, { scopes: ["activities:read"] });
+      await writesNothing(async () => {
+        await expectError(await post(readOnly, docBody(ws)), 403, "insufficient_permissions");
+      });
+    });
+
+    test("a write-only key creates but cannot read back (403 on GET)", async () => {
+      const { fixtures } = target();
+      const ws = await fixtures.workspace();
+      const writeOnly = await fixtures.key(ws, { scopes: ["activities:write"] });
+      const created = await post(writeOnly, { type: "call" });
+      expect(created.status).toBe(201);
+      const response = await target().request(created.headers.get("location")!, { headers: { Authorization: `Bearer ${writeOnly}` } });
+      await expectError(response, 403, "insufficient_permissions");
+    });
+
+    test("another workspace's contact or deal is indistinguishable from a missing one (404)", async () => {
+      const { fixtures } = target();
+      const mine = await fixtures.workspace();
+      const theirs = await fixtures.workspace();
+      const key = await fixtures.key(mine);
+      await writesNothing(async () => {
+        await expectError(await post(key, { type: "call", contact_id: theirs.contactId }), 404, "contact_not_found", "contact_id");
+        await expectError(await post(key, { type: "call", deal_id: theirs.dealId }), 404, "deal_not_found", "deal_id");
+        await expectError(await post(key, { type: "call", contact_id: crypto.randomUUID() }), 404, "contact_not_found", "contact_id");
+        await expectError(await post(key, { type: "call", contact_id: mine.contactId, deal_id: crypto.randomUUID() }), 404, "deal_not_found", "deal_id");
+      });
+    });
+
+    test("another workspace's activity cannot be read (404)", async () => {
+      const { fixtures } = target();
+      const mine = await fixtures.workspace();
+      const theirs = await fixtures.workspace();
+      const created = await post(await fixtures.key(theirs), { type: "call" });
+      const location = created.headers.get("location")!;
+      const response = await target().request(location, { headers: { Authorization: `Bearer ${await fixtures.key(mine)}` } });
+      await expectError(response, 404, "activity_not_found", "id");
+    });
+  });
+
+  describe(`${name}: POST /v1/activities — bad input is a 4xx and writes nothing`, () => {
+    const cases: Array<[string, unknown, number, string, string | undefined]> = [
+      ["type missing", { title: "x" }, 400, "missing_required_field", "type"],
+      ["type null", { type: null }, 400, "missing_required_field", "type"],
+      ["type empty", { type: "" }, 400, "invalid_field", "type"],
+      ["type not a string", { type: 7 }, 400, "invalid_field", "type"],
+      ["type with spaces", { type: "phone call" }, 400, "invalid_field", "type"],
+      ["title over 500 code points", { type: "call", title: "🙂".repeat(501) }, 400, "invalid_field", "title"],
+      ["title a number", { type: "call", title: 5 }, 400, "invalid_field", "title"],
+      ["title with a NUL byte", { type: "call", title: "a\u0000b" }, 400, "invalid_field", "title"],
+      ["description an object", { type: "call", description: { md: "x" } }, 400, "invalid_field", "description"],
+      ["contact_id not a UUID", { type: "call", contact_id: "123" }, 400, "invalid_field", "contact_id"],
+      ["deal_id a number", { type: "call", deal_id: 42 }, 400, "invalid_field", "deal_id"],
+      ["entity_id without entity_type", { type: "call", entity_id: "x" }, 400, "invalid_field", "entity_type"],
+      ["entity_type without entity_id", { type: "call", entity_type: "task" }, 400, "invalid_field", "entity_id"],
+      ["an unknown field", { type: "call", owner_id: "x" }, 400, "invalid_field", "owner_id"],
+      ["metadata an array", { type: "call", metadata: [1, 2] }, 400, "invalid_field", "metadata"],
+      ["metadata a string", { type: "call", metadata: "{}" }, 400, "invalid_field", "metadata"],
+      ["metadata 8193 bytes", { type: "call", metadata: { note: "x".repeat(8193 - 11) } }, 400, "metadata_too_large", "metadata"],
+      ["metadata over 8 KB in multi-byte text", { type: "call", metadata: { note: "é".repeat(4100) } }, 400, "metadata_too_large", "metadata"],
+      ["metadata nested too deep", { type: "call", metadata: nested(40) }, 400, "invalid_field", "metadata"],
+      ["metadata with a NUL in a value", { type: "call", metadata: { a: "\u0000" } }, 400, "invalid_field", "metadata"],
+    ];
+    test.each(cases)("%s", async (_label, body, status, code, param) => {
+      const { fixtures } = target();
+      const ws = await fixtures.workspace();
+      const key = await fixtures.key(ws);
+      await writesNothing(async () => {
+        await expectError(await post(key, body), status, code, param);
+      });
+    });
+
+    test.each([
+      ["a lone high surrogate in title", '{"type":"call","title":"\\ud800"}', "title"],
+      ["a lone low surrogate in a metadata key", '{"type":"call","metadata":{"\\udc00":1}}', "metadata"],
+      ["an escaped NUL in type", '{"type":"ca\\u0000ll"}', "type"],
+    ])("%s → 400 invalid_field", async (_label, raw, param) => {
+      const { fixtures } = target();
+      const key = await fixtures.key(await fixtures.workspace());
+      await writesNothing(async () => {
+        await expectError(await post(key, raw), 400, "invalid_field", param);
+      });
+    });
+
+    test.each([
+      ["malformed JSON", '{"type": "call",'],
+      ["an empty body", ""],
+      ["a JSON array", '[{"type":"call"}]'],
+      ["a JSON string", '"call"'],
+      ["JSON null", "null"],
+      ["a number", "42"],
+    ])("%s → 400 invalid_json", async (_label, raw) => {
+      const { fixtures } = target();
+      const key = await fixtures.key(await fixtures.workspace());
+      await writesNothing(async () => {
+        await expectError(await post(key, raw), 400, "invalid_json");
+      });
+    });
+
+    test("bytes that are not UTF-8 → 400 invalid_json", async () => {
+      const { fixtures } = target();
+      const key = await fixtures.key(await fixtures.workspace());
+      const bytes = new Uint8Array([...new TextEncoder().encode('{"type":"call","title":"'), 0xff, 0xfe, ...new TextEncoder().encode('"}')]);
+      await writesNothing(async () => {
+        await expectError(await post(key, bytes), 400, "invalid_json");
+      });
+    });
+
+    test.each([
+      ["text/plain", "text/plain"],
+      ["form encoding (curl -d default)", "application/x-www-form-urlencoded"],
+      ["JSON in another charset", "application/json; charset=utf-16"],
+    ])("Content-Type %s → 415 unsupported_media_type", async (_label, contentType) => {
+      const { fixtures } = target();
+      const key = await fixtures.key(await fixtures.workspace());
+      await writesNothing(async () => {
+        await expectError(await post(key, { type: "call" }, { headers: { "Content-Type": contentType } }), 415, "unsupported_media_type");
+      });
+    });
+
+    test("application/json; charset=utf-8 is accepted", async () => {
+      const { fixtures } = target();
+      const key = await fixtures.key(await fixtures.workspace());
+      const response = await post(key, { type: "call" }, { headers: { "Content-Type": "application/json; charset=UTF-8" } });
+      expect(response.status).toBe(201);
+    });
+
+    test("a body over the limit → 413 payload_too_large, before the key is even looked at", async () => {
+      const { fixtures, bodyLimitBytes } = target();
+      const key = await fixtures.key(await fixtures.workspace());
+      const huge = JSON.stringify({ type: "call", description: "x".repeat(bodyLimitBytes) });
+      await writesNothing(async () => {
+        await expectError(await post(key, huge), 413, "payload_too_large");
+        await expectError(await post(null, huge), 413, "payload_too_large");
+      });
+    });
+  });
+
+  describe(`${name}: rate limit, routing`, () => {
+    test("past the limit → 429 rate_limited with Retry-After, and the refused request writes nothing", async () => {
+      const { fixtures, rateLimitRequests } = target();
+      const ws = await fixtures.workspace();
+      const key = await fixtures.key(ws);
+      const statuses: number[] = [];
+      for (let i = 0; i < rateLimitRequests; i++) statuses.push((await post(key, { type: "note" })).status);
+      expect(statuses.every((status) => status === 201)).toBe(true);
+      await writesNothing(async () => {
+        const refused = await post(key, { type: "note" });
+        await expectError(refused, 429, "rate_limited");
+        expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+        expect(refused.headers.get("ratelimit-remaining")).toBe("0");
+      });
+      // Limits are per key: another key of the same workspace is unaffected.
+      expect((await post(await fixtures.key(ws), { type: "note" })).status).toBe(201);
+    });
+
+    test("an unknown route → 404 not_found; a wrong method → 405 with Allow", async () => {
+      await expectError(await target().request("/v1/nope"), 404, "not_found");
+      await expectError(await target().request("/functions/v1/api-gateway/v2/activities", { method: "POST" }), 404, "not_found");
+      const wrongMethod = await target().request("/v1/activities", { method: "PUT" });
+      await expectError(wrongMethod, 405, "method_not_allowed");
+      expect(wrongMethod.headers.get("allow")).toBe("POST");
+    });
+
+    test("a malformed activity id → 404 activity_not_found", async () => {
+      const { fixtures } = target();
+      const key = await fixtures.key(await fixtures.workspace());
+      const response = await target().request("/v1/activities/not-an-id", { headers: { Authorization: `Bearer ${key}` } });
+      await expectError(response, 404, "activity_not_found", "id");
+    });
+  });
+}
+
+function nested(depth: number): Record<string, unknown> {
+  let value: Record<string, unknown> = { leaf: true };
+  for (let i = 0; i < depth; i++) value = { child: value };
+  return value;
+}
+
+/** The seeded demo workspace (supabase/seed.sql): the doc's ids. */
+const DEMO: Workspace = {
+  workspaceId: "d0c5e000-0000-4000-8000-000000000001",
+  userId: "9a8b7c6d-5e4f-3a2b-1c0d-9e8f7a6b5c4d",
+  contactId: "123e4567-e89b-12d3-a456-426614174000",
+  dealId: "3f8e1d2c-4b5a-6d7e-8f9a-0b1c2d3e4f5a",
+};
+
+export type { Activity };
