@@ -6,11 +6,12 @@
 
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../../_shared/errors.ts";
+import { runInBackground } from "../background.ts";
 import type { AppEnv } from "../context.ts";
 
 export function rateLimit(): MiddlewareHandler<AppEnv> {
   return async function rateLimit(c, next) {
-    const { limiter, logger, config, waitUntil } = c.var.services;
+    const { limiter, logger, config } = c.var.services;
     const { requests, windowMs } = limiter.policy;
     c.header("RateLimit-Policy", `${requests};w=${Math.ceil(windowMs / 1000)}`);
 
@@ -31,7 +32,7 @@ export function rateLimit(): MiddlewareHandler<AppEnv> {
       }
       return next();
     }
-    if (decision.pending) waitUntil(decision.pending);
+    if (decision.pending) runInBackground(c, decision.pending);
 
     const resetSeconds = Math.max(0, Math.ceil((decision.reset - Date.now()) / 1000));
     c.header("RateLimit-Limit", String(decision.limit));
