@@ -27,6 +27,7 @@ export async function openDatabase(env: NodeEnv): Promise<OpenedDatabase> {
       max: env.DATABASE_POOL_MAX,
       prepare: env.DATABASE_PREPARE,
       connectTimeoutSeconds: env.DATABASE_CONNECT_TIMEOUT,
+      timeoutMs: env.DATABASE_TIMEOUT_MS,
     });
     const admin = postgresExecutor(env.DATABASE_ADMIN_URL ?? env.DATABASE_URL);
     return {

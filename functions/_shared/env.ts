@@ -29,6 +29,7 @@ export const GatewayEnvSchema = v.pipe(
     DATABASE_POOL_MAX: positiveInteger(10, 1000),
     DATABASE_PREPARE: flag(true),
     DATABASE_CONNECT_TIMEOUT: positiveInteger(5, 600),
+    DATABASE_TIMEOUT_MS: positiveInteger(10_000, 600_000),
     UPSTASH_REDIS_REST_URL: v.optional(url),
     UPSTASH_REDIS_REST_TOKEN: v.optional(v.pipe(v.string(), v.minLength(1))),
     RATE_LIMIT_REQUESTS: positiveInteger(100),

@@ -22,13 +22,22 @@ export interface PostgresDatabaseOptions {
   /** false behind a transaction-mode pooler that cannot keep prepared statements. */
   prepare?: boolean;
   connectTimeoutSeconds?: number;
+  /**
+   * Longest wait for a request's answer, after which it fails as unavailable. Above the role's
+   * statement_timeout: it is for a connection that stalls, not for slow SQL.
+   */
+  timeoutMs?: number;
   settings?: Partial<PostgrestSettings>;
 }
 
 export function createPostgresDatabase(options: PostgresDatabaseOptions): Database {
+  // Named prepared statements: after the first use on a connection a call is Bind/Execute only.
+  // Unprepared ones (behind a transaction-mode pooler) cost postgres.js a Describe round trip each.
+  const prepare = options.prepare ?? true;
+  const timeoutMs = options.timeoutMs ?? 10_000;
   const sql = postgres(options.url, {
     max: options.max ?? 10,
-    prepare: options.prepare ?? true,
+    prepare,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     idle_timeout: 60,
     max_lifetime: 60 * 30,
@@ -53,21 +62,29 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
         const locals = requestLocals(await loadSettings(), request);
         const call = buildRpcCall(request.fn, request.args);
         const connection = await sql.reserve();
-        try {
-          // Issued without awaiting one another: postgres.js pipelines them on the connection.
-          // If the call fails, the transaction is aborted and COMMIT answers ROLLBACK.
-          const [, , result, commit] = await Promise.allSettled([
-            connection.unsafe(request.readOnly ? "begin read only" : "begin"),
-            connection.unsafe(SET_REQUEST_LOCALS_SQL, locals),
-            connection.unsafe(call.text, call.values as postgres.ParameterOrJSON<never>[]),
-            connection.unsafe("commit"),
-          ]);
-          if (result.status === "rejected") throw result.reason;
-          if (commit.status === "rejected") throw commit.reason;
-          return result.value[0]!.result;
-        } finally {
-          connection.release();
-        }
+        // Issued without awaiting one another: postgres.js pipelines them on the connection.
+        // If the call fails, the transaction is aborted and COMMIT answers ROLLBACK.
+        const settled = Promise.allSettled([
+          connection.unsafe(request.readOnly ? "begin read only" : "begin"),
+          connection.unsafe(SET_REQUEST_LOCALS_SQL, locals, { prepare }),
+          connection.unsafe(call.text, call.values as postgres.ParameterOrJSON<never>[], { prepare }),
+          connection.unsafe("commit"),
+        ]);
+        // A connection that broke has already been retired by postgres.js; releasing it would
+        // put the dead connection back into the pool (and crash the next write on it).
+        const releaseIfHealthy = (results: PromiseSettledResult<unknown>[]) => {
+          const broken = results.some((r) => r.status === "rejected" && !(r.reason instanceof postgres.PostgresError));
+          if (!broken) connection.release();
+        };
+        const results = await withTimeout(settled, timeoutMs, () => {
+          // The answer may still come; the connection goes back to the pool only if it does.
+          settled.then(releaseIfHealthy);
+        });
+        releaseIfHealthy(results);
+        const [, , result, commit] = results;
+        if (result.status === "rejected") throw result.reason;
+        if (commit.status === "rejected") throw commit.reason;
+        return result.value[0]!.result;
       } catch (error) {
         throw normalizeError(error);
       }
@@ -89,4 +106,22 @@ function normalizeError(error: unknown): Error {
   }
   // Anything else from postgres.js is about the connection: refused, timed out, closed.
   return new DatabaseUnavailableError("The database could not be reached.", { cause: error });
+}
+
+class DatabaseTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`No answer from the database within ${ms} ms.`);
+    this.name = "DatabaseTimeoutError";
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(new DatabaseTimeoutError(ms));
+    }, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
