@@ -146,6 +146,24 @@ describe.skipIf(!available)("faults and round trips (Node server, PostgreSQL, Up
     }
   });
 
+  test("a database that stops answering → 503 after DATABASE_TIMEOUT_MS; other connections carry on", async () => {
+    const server = await startNodeServer({ ...baseEnv(), DATABASE_URL: proxiedUrl(), DATABASE_TIMEOUT_MS: "500" });
+    try {
+      const key = await fixtures.key(ws);
+      expect((await post(server, key)).status).toBe(201);
+      proxy.setFrozen(true);
+      const stalled = await post(server, key, { type: "call", title: "stalled" });
+      expect(stalled.status).toBe(503);
+      expect(((await stalled.json()) as { error: { code: string } }).error.code).toBe("service_unavailable");
+      proxy.setFrozen(false);
+      proxy.cutAll();
+      expect((await post(server, key)).status).toBe(201);
+    } finally {
+      proxy.setFrozen(false);
+      await server.stop();
+    }
+  });
+
   test("Upstash unreachable → the request proceeds (fail-open) and the fault is logged", async () => {
     const port = await closedPort();
     const server = await startNodeServer({

@@ -22,6 +22,8 @@ export interface TcpProxy {
    * before it (e.g. BEGIN and the call) and never the rest (e.g. COMMIT).
    */
   cutOnClientBytes(marker: string | null): void;
+  /** While frozen, client→server bytes are swallowed: a database that stops answering. */
+  setFrozen(frozen: boolean): void;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const stats: ProxyStats = { connections: 0, roundTrips: 0 };
   const sockets = new Set<Socket>();
   let cutMarker: Buffer | null = null;
+  let frozen = false;
 
   const server: Server = createServer((client) => {
     stats.connections++;
@@ -38,6 +41,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     // Whose turn it was last: a client write after a server write starts a new round trip.
     let lastSpeaker: "client" | "server" | null = null;
     client.on("data", (chunk: Buffer) => {
+      if (frozen) return;
       const at = cutMarker ? chunk.indexOf(cutMarker) : -1;
       if (at >= 0) {
         cutMarker = null;
@@ -80,6 +84,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     cutAll() {
       for (const socket of sockets) socket.destroy();
       sockets.clear();
+    },
+    setFrozen(value) {
+      frozen = value;
     },
     cutOnClientBytes(marker) {
       cutMarker = marker === null ? null : Buffer.from(marker);
