@@ -4,6 +4,7 @@
 
 import * as v from "valibot";
 import { parseWindow } from "./ratelimit/rate-limiter.ts";
+import { WEBHOOK_ENV_ENTRIES } from "./webhooks/env.ts";
 
 const flag = (fallback: boolean) =>
   v.pipe(
@@ -42,6 +43,7 @@ export const GatewayEnvSchema = v.pipe(
     RATE_LIMIT_FAIL_CLOSED: flag(false),
     BODY_LIMIT_BYTES: positiveInteger(1024 * 1024, 64 * 1024 * 1024),
     LOG_LEVEL: v.optional(v.picklist(["debug", "info", "warn", "error"]), "info"),
+    ...WEBHOOK_ENV_ENTRIES,
   }),
   v.check(
     (env) => (env.UPSTASH_REDIS_REST_URL === undefined) === (env.UPSTASH_REDIS_REST_TOKEN === undefined),
