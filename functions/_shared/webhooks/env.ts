@@ -1,0 +1,62 @@
+// The webhook variables every runtime reads (the gateway checks endpoint URLs with them, the
+// dispatcher sends with them), merged into GatewayEnvSchema. Durations use the rate limit's
+// syntax ("5s", "500 ms", "2h", "5d"); the retry schedule is a comma-separated list of them.
+
+import * as v from "valibot";
+import { parseWindow } from "../ratelimit/rate-limiter.ts";
+
+/** "0" or a duration like "5s", "500 ms", "2h", "5d", in milliseconds; undefined when malformed. */
+export function parseDuration(text: string): number | undefined {
+  return text.trim() === "0" ? 0 : parseWindow(text);
+}
+
+/** "0,5s,5m,…": the delay before each attempt (the first is usually 0, "immediately"). */
+export function parseRetrySchedule(text: string): number[] | undefined {
+  const delays = text.split(",").map(parseDuration);
+  if (delays.length === 0 || delays.length > 50 || delays.some((delay) => delay === undefined)) return undefined;
+  return delays as number[];
+}
+
+const duration = (fallback: string) =>
+  v.pipe(
+    v.optional(v.string(), fallback),
+    v.check((text) => parseDuration(text) !== undefined, 'must be a duration like "5s", "500 ms", "2h" or "5d"'),
+    v.transform((text) => parseDuration(text)!),
+  );
+
+const whole = (fallback: number, min: number, max: number) =>
+  v.pipe(
+    v.optional(v.string(), String(fallback)),
+    v.regex(/^\d+$/, "must be a whole number"),
+    v.transform(Number),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+
+export const DEFAULT_RETRY_SCHEDULE = "0,5s,5m,30m,2h,5h,10h,10h";
+
+export const WEBHOOK_ENV_ENTRIES = {
+  /** Tests and local development: http:// to loopback hosts, and no address checks. */
+  WEBHOOKS_ALLOW_INSECURE: v.pipe(
+    v.optional(v.picklist(["1", "0", "true", "false", "yes", "no"]), "0"),
+    v.transform((value) => value === "1" || value === "true" || value === "yes"),
+  ),
+  WEBHOOK_TIMEOUT_MS: whole(10_000, 100, 120_000),
+  WEBHOOK_RETRY_SCHEDULE: v.pipe(
+    v.optional(v.string(), DEFAULT_RETRY_SCHEDULE),
+    v.check((text) => parseRetrySchedule(text) !== undefined, 'must be a list of durations like "0,5s,5m,30m,2h"'),
+    v.transform((text) => parseRetrySchedule(text)!),
+  ),
+  /** Requests in flight per dispatcher instance. */
+  WEBHOOK_CONCURRENCY: whole(64, 1, 1000),
+  /** Deliveries claimed per database round trip. */
+  WEBHOOK_BATCH_SIZE: whole(100, 1, 1000),
+  /** How long a claimed delivery stays a dispatcher's before another may retry it; default: timeout + 30 s. */
+  WEBHOOK_LEASE_MS: v.optional(whole(40_000, 1000, 3_600_000)),
+  /** An endpoint failing without a single success for this long is disabled. */
+  WEBHOOK_DISABLE_AFTER: duration("5d"),
+  /** Bytes of a subscriber's response that are read (and then dropped). */
+  WEBHOOK_MAX_RESPONSE_BYTES: whole(4096, 0, 1_048_576),
+  /** Bearer token the webhook-dispatcher function requires (what the pg_net poke sends). */
+  WEBHOOK_DISPATCHER_SECRET: v.optional(v.pipe(v.string(), v.minLength(16, "must be at least 16 characters"))),
+};
