@@ -10,12 +10,14 @@ import type { AppEnv } from "./context.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { routingPath } from "./public-path.ts";
 import { registerActivityRoutes } from "./routes/activities/index.ts";
+import { registerWebhookEndpointRoutes } from "./routes/webhook-endpoints/index.ts";
 import type { Services } from "./services.ts";
 
 export function createApp(services: Services): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ getPath: routingPath });
   app.use("*", requestContext(services));
   registerActivityRoutes(app);
+  registerWebhookEndpointRoutes(app);
 
   const respond = (c: Context<AppEnv>, error: ApiError) => {
     const requestId = c.get("requestId") ?? "unknown";

@@ -8,6 +8,7 @@ import { createJsonLogger, type Logger } from "../_shared/log.ts";
 import { createMemoryRateLimiter } from "../_shared/ratelimit/memory.ts";
 import type { RateLimiter } from "../_shared/ratelimit/rate-limiter.ts";
 import { createUpstashRateLimiter } from "../_shared/ratelimit/upstash.ts";
+import type { HostResolver, UrlPolicy } from "../_shared/webhooks/url-policy.ts";
 
 export interface GatewayConfig {
   bodyLimitBytes: number;
@@ -22,12 +23,16 @@ export interface Services {
   config: GatewayConfig;
   /** Keeps background work alive after the response where the runtime would otherwise stop it. */
   waitUntil: (promise: Promise<unknown>) => void;
+  /** Where webhook endpoints may point (checked on create and update). */
+  webhookUrlPolicy: UrlPolicy;
 }
 
 export interface ServiceOverrides {
   logger?: Logger;
   limiter?: RateLimiter;
   waitUntil?: (promise: Promise<unknown>) => void;
+  /** DNS for the webhook URL checks; without it hostnames are checked at delivery only. */
+  resolveHost?: HostResolver;
 }
 
 /** The rate limiter and logger the environment asks for, around the database the entry built. */
@@ -54,5 +59,6 @@ export function createServices(env: GatewayEnv, db: Database, overrides: Service
       ((promise) => {
         promise.catch((error) => logger.warn("background task failed", { error }));
       }),
+    webhookUrlPolicy: { allowInsecure: env.WEBHOOKS_ALLOW_INSECURE, resolve: overrides.resolveHost },
   };
 }

@@ -17,6 +17,14 @@ export const RPC_SIGNATURES = {
   get_activity: {
     id: "uuid",
   },
+  create_webhook_endpoint: { url: "text", events: "text[]", description: "text" },
+  list_webhook_endpoints: { max_results: "integer", starting_after: "uuid" },
+  get_webhook_endpoint: { id: "uuid" },
+  update_webhook_endpoint: { id: "uuid", url: "text", events: "text[]", enabled: "boolean", description: "text" },
+  delete_webhook_endpoint: { id: "uuid" },
+  rotate_webhook_endpoint_secret: { id: "uuid" },
+  list_webhook_deliveries: { endpoint_id: "uuid", max_results: "integer", starting_after: "uuid" },
+  retry_webhook_delivery: { endpoint_id: "uuid", delivery_id: "uuid" },
 } as const satisfies Record<string, Record<string, "text" | "uuid" | "json" | "jsonb" | "text[]" | "timestamptz" | "integer" | "boolean">>;
 
 export type RpcName = keyof typeof RPC_SIGNATURES;
