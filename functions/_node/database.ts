@@ -17,6 +17,8 @@ export interface OpenedDatabase {
   description: string;
   api: Database;
   admin: SqlExecutor;
+  /** The embedded database itself, for what needs more than SQL (LISTEN for webhooks). */
+  pglite?: PGlite;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function openDatabase(env: NodeEnv): Promise<OpenedDatabase> {
     description: `embedded PGlite in ${dir}`,
     api,
     admin: pgliteExecutor(pg),
+    pglite: pg,
     async close() {
       await api.close();
       await releaseDataDir(env.DATA_DIR);

@@ -19,6 +19,9 @@ export const NodeEnvSchema = v.pipe(
       SEED_DEMO: flag,
       DEMO_API_KEY: v.optional(v.pipe(v.string(), v.regex(/^wbk_[0-9A-Za-z]{32,128}$/, 'must be "wbk_" followed by 32 to 128 letters or digits'))),
       SHUTDOWN_TIMEOUT_MS: v.pipe(v.optional(v.string(), "10000"), v.regex(/^\d+$/), v.transform(Number)),
+      // The webhook dispatcher runs in this process unless WEBHOOKS_DISPATCHER=0.
+      WEBHOOKS_DISPATCHER: flag,
+      WEBHOOK_SWEEP_INTERVAL_MS: v.pipe(v.optional(v.string(), "1000"), v.regex(/^\d+$/), v.transform(Number), v.minValue(10)),
     }),
   ]),
   v.transform((env) => ({
@@ -28,6 +31,7 @@ export const NodeEnvSchema = v.pipe(
     migrate: env.MIGRATE === undefined ? true : isOn(env.MIGRATE),
     // Demo data only goes into a real database when asked for.
     seedDemo: env.SEED_DEMO === undefined ? env.DATABASE_URL === undefined : isOn(env.SEED_DEMO),
+    webhooksDispatcher: env.WEBHOOKS_DISPATCHER === undefined ? true : isOn(env.WEBHOOKS_DISPATCHER),
   })),
 );
 

@@ -11,6 +11,8 @@ import { openDatabase } from "../_node/database.ts";
 import { DEMO_SCOPES, seedDemo } from "../_node/demo-seed.ts";
 import { migrate } from "../_node/migrations.ts";
 import { type NodeEnv, NodeEnvSchema } from "../_node/node-env.ts";
+import { resolveHostWithNodeDns } from "../_node/webhook-dns.ts";
+import { startWebhookRunner, type WebhookRunner } from "../_node/webhook-runner.ts";
 import { createApp } from "./app.ts";
 import { createServices } from "./services.ts";
 
@@ -50,7 +52,7 @@ async function main(): Promise<void> {
     ? await seedDemo(database.admin, { demoApiKey: env.DEMO_API_KEY, keyFile: join(env.DATA_DIR, "demo-api-key") })
     : undefined;
 
-  const services = createServices(env, database.api, { logger });
+  const services = createServices(env, database.api, { logger, resolveHost: resolveHostWithNodeDns });
   const app = createApp(services);
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
     const base = `http://${info.address.includes(":") ? `[${info.address}]` : info.address}:${info.port}`;
@@ -61,6 +63,12 @@ async function main(): Promise<void> {
     });
     if (demo) printWelcome(base, demo.apiKey);
   }) as Server;
+
+  // Webhooks: this process also delivers activity.created to subscribers (woken by the
+  // trigger's pg_notify, plus a sweep timer for retries). WEBHOOKS_DISPATCHER=0 leaves that to
+  // other instances.
+  let webhooks: WebhookRunner | undefined;
+  if (env.webhooksDispatcher) webhooks = await startWebhookRunner({ env, database, logger });
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -75,6 +83,7 @@ async function main(): Promise<void> {
     const sweep = setInterval(() => server.closeIdleConnections(), 50);
     server.close(async () => {
       clearInterval(sweep);
+      await webhooks?.stop();
       await database.close();
       clearTimeout(force);
       logger.info("stopped");

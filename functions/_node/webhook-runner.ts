@@ -1,0 +1,78 @@
+// The webhook dispatcher inside the Node runner (npm start): drains due deliveries whenever the
+// activity trigger's pg_notify arrives (LISTEN webhook_deliveries, on PostgreSQL or PGlite) and
+// on a sweep timer, which picks up retries whose time has come and anything a lost
+// notification left behind. Any number of runners may share a database: claims are disjoint.
+
+import postgres from "postgres";
+import type { Logger } from "../_shared/log.ts";
+import { dispatcherConfig } from "../_shared/webhooks/config.ts";
+import { createDispatcher, type Dispatcher } from "../_shared/webhooks/dispatcher.ts";
+import { createSqlOutbox } from "../_shared/webhooks/outbox.ts";
+import { createFetchSender } from "../_shared/webhooks/sender.ts";
+import type { OpenedDatabase } from "./database.ts";
+import type { NodeEnv } from "./node-env.ts";
+import { pgliteExecutor, postgresExecutor, type SqlExecutor } from "./sql-executor.ts";
+import { resolveHostWithNodeDns } from "./webhook-dns.ts";
+
+export const WEBHOOK_CHANNEL = "webhook_deliveries";
+
+export interface WebhookRunner {
+  dispatcher: Dispatcher;
+  /** Stops listening and sweeping, and waits for the drain in progress to record its results. */
+  stop(): Promise<void>;
+}
+
+export async function startWebhookRunner(options: { env: NodeEnv; database: OpenedDatabase; logger: Logger }): Promise<WebhookRunner> {
+  const { env, database, logger } = options;
+  const executor: SqlExecutor = database.pglite
+    ? pgliteExecutor(database.pglite)
+    : postgresExecutor(env.DATABASE_URL!, { max: 2 });
+  const dispatcher = createDispatcher({
+    outbox: createSqlOutbox(executor),
+    send: createFetchSender({
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      maxResponseBytes: env.WEBHOOK_MAX_RESPONSE_BYTES,
+      allowInsecure: env.WEBHOOKS_ALLOW_INSECURE,
+      resolve: resolveHostWithNodeDns,
+    }),
+    config: dispatcherConfig(env),
+    logger,
+  });
+  const kick = () => {
+    dispatcher.drain().catch((error: unknown) => logger.error("webhook dispatch failed", { error }));
+  };
+
+  let unlisten: () => Promise<void>;
+  if (database.pglite) {
+    unlisten = await database.pglite.listen(WEBHOOK_CHANNEL, kick);
+  } else {
+    const listener = postgres(env.DATABASE_URL!, { max: 1, onnotice: () => {}, connection: { application_name: "webhook-dispatcher" } });
+    // The third argument runs on every (re)connect: a notification missed while disconnected
+    // is made up for by draining right away.
+    const subscription = await listener.listen(WEBHOOK_CHANNEL, kick, kick);
+    unlisten = async () => {
+      await subscription.unlisten().catch(() => {});
+      await listener.end({ timeout: 5 });
+    };
+  }
+  const sweep = setInterval(kick, env.WEBHOOK_SWEEP_INTERVAL_MS);
+  kick();
+  logger.info("webhook dispatcher started", {
+    wake_up: database.pglite ? "pglite listen" : "postgres listen",
+    sweep_interval_ms: env.WEBHOOK_SWEEP_INTERVAL_MS,
+    concurrency: env.WEBHOOK_CONCURRENCY,
+    insecure: env.WEBHOOKS_ALLOW_INSECURE,
+  });
+
+  return {
+    dispatcher,
+    async stop() {
+      clearInterval(sweep);
+      await unlisten();
+      // Whatever is in flight finishes and is recorded; a hard kill instead leaves leases,
+      // which expire into retries.
+      await dispatcher.drain({ budgetMs: 0 }).catch(() => {});
+      await executor.close();
+    },
+  };
+}
