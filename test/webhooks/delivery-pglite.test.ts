@@ -1,0 +1,5 @@
+// Webhook delivery on the embedded database (PGlite), the default of `npm start`.
+
+import { describeDelivery } from "./delivery.suite.ts";
+
+describeDelivery("pglite");
