@@ -398,6 +398,17 @@ begin
 end;
 $$;
 
+-- Explicitly: a per-schema ALTER DEFAULT PRIVILEGES cannot take away PUBLIC's built-in EXECUTE.
+revoke execute on function
+  api.create_webhook_endpoint(text, text[], text),
+  api.list_webhook_endpoints(integer, uuid),
+  api.get_webhook_endpoint(uuid),
+  api.update_webhook_endpoint(uuid, text, text[], boolean, text),
+  api.delete_webhook_endpoint(uuid),
+  api.rotate_webhook_endpoint_secret(uuid),
+  api.list_webhook_deliveries(uuid, integer, uuid),
+  api.retry_webhook_delivery(uuid, uuid)
+from public;
 grant execute on function
   api.create_webhook_endpoint(text, text[], text),
   api.list_webhook_endpoints(integer, uuid),

@@ -1,0 +1,223 @@
+// /v1/webhook_endpoints through the gateway, in-process over PGlite, in production mode
+// (WEBHOOKS_ALLOW_INSECURE unset) with a stub resolver: shapes, the secret shown once,
+// validation, SSRF refusals, scopes, pagination, and the 404s of unknown or malformed ids.
+
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { WebhookEndpoint } from "../../functions/api-gateway/routes/webhook-endpoints/schema.ts";
+import type { Scope, Workspace } from "../support/fixtures.ts";
+import { client, openHarness, type WebhookHarness } from "./harness.ts";
+
+const DNS: Record<string, string[]> = {
+  "hooks.example.com": ["93.184.216.34"],
+  "other.example.com": ["93.184.216.35"],
+  "intranet.example.com": ["192.168.10.20"],
+  "metadata.example.com": ["169.254.169.254"],
+};
+
+let h: WebhookHarness;
+beforeAll(async () => {
+  h = await openHarness("pglite", {
+    allowInsecure: false,
+    resolveHost: async (host) => {
+      if (!DNS[host]) throw new Error("ENOTFOUND");
+      return DNS[host];
+    },
+  });
+}, 60_000);
+afterAll(async () => {
+  await h?.close();
+});
+
+async function api(scopes: Scope[] = ["webhooks:write", "webhooks:read"], ws?: Workspace) {
+  const workspace = ws ?? (await h.fixtures.workspace());
+  return { ws: workspace, api: client(h, await h.fixtures.key(workspace, { scopes })) };
+}
+
+const ENDPOINT_KEYS = ["id", "url", "events", "enabled", "disabled_reason", "description", "created_date"];
+
+describe("POST /v1/webhook_endpoints", () => {
+  test("201 with the endpoint and its secret, once; GET never shows the secret", async () => {
+    const { api: a } = await api();
+    const created = await a.post("/v1/webhook_endpoints", {
+      url: "https://hooks.example.com/crm",
+      events: ["activity.created"],
+      description: "Timeline sync",
+    });
+    expect(created.status).toBe(201);
+    const endpoint = created.body.data.webhook_endpoint as WebhookEndpoint;
+    expect(Object.keys(endpoint)).toEqual([...ENDPOINT_KEYS.slice(0, 6), "secret", "created_date"]);
+    expect(endpoint).toMatchObject({
+      url: "https://hooks.example.com/crm",
+      events: ["activity.created"],
+      enabled: true,
+      disabled_reason: null,
+      description: "Timeline sync",
+    });
+    expect(endpoint.id).toMatch(/^we_[0-9a-f-]{36}$/);
+    expect(endpoint.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(endpoint.created_date).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(created.headers.get("location")).toBe(`/v1/webhook_endpoints/${endpoint.id}`);
+
+    const got = await a.get(`/v1/webhook_endpoints/${endpoint.id}`);
+    expect(got.status).toBe(200);
+    expect(Object.keys(got.body.data.webhook_endpoint)).toEqual(ENDPOINT_KEYS);
+    expect(JSON.stringify(got.body)).not.toContain(endpoint.secret);
+    const listed = await a.get("/v1/webhook_endpoints");
+    expect(JSON.stringify(listed.body)).not.toContain(endpoint.secret);
+  });
+
+  test("events are normalised: duplicates removed, '*' alone", async () => {
+    const { api: a } = await api();
+    const both = await a.post("/v1/webhook_endpoints", { url: "https://hooks.example.com/", events: ["activity.created", "*"] });
+    expect(both.body.data.webhook_endpoint.events).toEqual(["*"]);
+    const twice = await a.post("/v1/webhook_endpoints", { url: "https://hooks.example.com/", events: ["activity.created", "activity.created"] });
+    expect(twice.body.data.webhook_endpoint.events).toEqual(["activity.created"]);
+  });
+
+  test.each([
+    [{ events: ["*"] }, 400, "missing_required_field", "url"],
+    [{ url: "https://hooks.example.com/" }, 400, "missing_required_field", "events"],
+    [{ url: "https://hooks.example.com/", events: [] }, 400, "invalid_field", "events"],
+    [{ url: "https://hooks.example.com/", events: ["contact.created"] }, 400, "invalid_field", "events.0"],
+    [{ url: "https://hooks.example.com/", events: "activity.created" }, 400, "invalid_field", "events"],
+    [{ url: "https://hooks.example.com/", events: ["*"], secret: "mine" }, 400, "invalid_field", "secret"],
+    [{ url: 42, events: ["*"] }, 400, "invalid_field", "url"],
+    [{ url: `https://hooks.example.com/${"a".repeat(2048)}`, events: ["*"] }, 400, "invalid_field", "url"],
+    [{ url: "https://hooks.example.com/", events: ["*"], description: "d".repeat(501) }, 400, "invalid_field", "description"],
+  ])("%j → %i %s (%s)", async (body, status, code, param) => {
+    const { api: a } = await api();
+    const response = await a.post("/v1/webhook_endpoints", body);
+    expect(response.status).toBe(status);
+    expect(response.body.error).toMatchObject({ code, param });
+  });
+
+  test.each([
+    ["http://hooks.example.com/", /https/],
+    ["https://127.0.0.1/", /non-public/],
+    ["https://localhost:8080/", /localhost/],
+    ["https://[::1]/", /non-public/],
+    ["https://10.0.0.1/", /non-public/],
+    ["https://169.254.169.254/latest/meta-data/", /non-public/],
+    ["https://intranet.example.com/", /192\.168\.10\.20/],
+    ["https://metadata.example.com/", /169\.254\.169\.254/],
+    ["https://unknown.example.com/", /could not be resolved/],
+    ["https://user:pass@hooks.example.com/", /credentials/],
+    ["javascript:alert(1)", /https/],
+  ])("SSRF: %s is refused (invalid_field on url) and nothing is stored", async (url, reason) => {
+    const { ws, api: a } = await api();
+    const response = await a.post("/v1/webhook_endpoints", { url, events: ["*"] });
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({ code: "invalid_field", param: "url" });
+    expect(response.body.error.message).toMatch(reason);
+    const [row] = await h.admin.query<{ n: number }>("select count(*)::int as n from app.webhook_endpoints where workspace_id = $1", [ws.workspaceId]);
+    expect(row!.n).toBe(0);
+  });
+
+  test("PATCH checks a new url the same way", async () => {
+    const { api: a } = await api();
+    const id = (await a.post("/v1/webhook_endpoints", { url: "https://hooks.example.com/", events: ["*"] })).body.data.webhook_endpoint.id;
+    const response = await a.patch(`/v1/webhook_endpoints/${id}`, { url: "https://intranet.example.com/" });
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({ code: "invalid_field", param: "url" });
+    expect((await a.get(`/v1/webhook_endpoints/${id}`)).body.data.webhook_endpoint.url).toBe("https://hooks.example.com/");
+  });
+
+  test("at most 20 endpoints per workspace", async () => {
+    const { api: a } = await api();
+    for (let i = 0; i < 20; i++) expect((await a.post("/v1/webhook_endpoints", { url: `https://hooks.example.com/${i}`, events: ["*"] })).status).toBe(201);
+    const response = await a.post("/v1/webhook_endpoints", { url: "https://hooks.example.com/21", events: ["*"] });
+    expect(response.status).toBe(409);
+    expect(response.body.error.code).toBe("webhook_endpoint_limit_reached");
+  });
+});
+
+describe("scopes", () => {
+  test("webhooks:read reads but cannot write; activities-only keys get 403 on everything", async () => {
+    const owner = await api();
+    const id = (await owner.api.post("/v1/webhook_endpoints", { url: "https://hooks.example.com/", events: ["*"] })).body.data.webhook_endpoint.id;
+    const reader = await api(["webhooks:read"], owner.ws);
+    expect((await reader.api.get(`/v1/webhook_endpoints/${id}`)).status).toBe(200);
+    expect((await reader.api.get(`/v1/webhook_endpoints/${id}/deliveries`)).status).toBe(200);
+    for (const response of [
+      await reader.api.post("/v1/webhook_endpoints", { url: "https://hooks.example.com/", events: ["*"] }),
+      await reader.api.patch(`/v1/webhook_endpoints/${id}`, { enabled: false }),
+      await reader.api.post(`/v1/webhook_endpoints/${id}/rotate_secret`),
+      await reader.api.delete(`/v1/webhook_endpoints/${id}`),
+    ]) {
+      expect(response.status).toBe(403);
+      expect(response.body.error.code).toBe("insufficient_permissions");
+    }
+    const activitiesOnly = await api(["activities:write", "activities:read"], owner.ws);
+    expect((await activitiesOnly.api.get("/v1/webhook_endpoints")).status).toBe(403);
+    expect((await activitiesOnly.api.get(`/v1/webhook_endpoints/${id}`)).status).toBe(403);
+  });
+
+  test("no key, a malformed key, a revoked key: 401", async () => {
+    const ws = await h.fixtures.workspace();
+    const revoked = await h.fixtures.key(ws, { scopes: ["webhooks:read"], revoked: true });
+    expect((await h.request("/v1/webhook_endpoints")).status).toBe(401);
+    expect((await client(h, "wbk_short").get("/v1/webhook_endpoints")).status).toBe(401);
+    expect((await client(h, revoked).get("/v1/webhook_endpoints")).status).toBe(401);
+  });
+});
+
+describe("GET, PATCH, DELETE", () => {
+  test("list: newest first, limit/starting_after/has_more", async () => {
+    const { api: a } = await api();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await a.post("/v1/webhook_endpoints", { url: `https://hooks.example.com/${i}`, events: ["*"] })).body.data.webhook_endpoint.id);
+    const first = await a.get("/v1/webhook_endpoints?limit=2");
+    expect(first.body.data.has_more).toBe(true);
+    const pageIds = first.body.data.webhook_endpoints.map((e: WebhookEndpoint) => e.id);
+    const second = await a.get(`/v1/webhook_endpoints?limit=2&starting_after=${pageIds[1]}`);
+    const third = await a.get(`/v1/webhook_endpoints?limit=2&starting_after=${second.body.data.webhook_endpoints[1].id}`);
+    expect(third.body.data.has_more).toBe(false);
+    const all = [...pageIds, ...second.body.data.webhook_endpoints.map((e: WebhookEndpoint) => e.id), ...third.body.data.webhook_endpoints.map((e: WebhookEndpoint) => e.id)];
+    expect(new Set(all)).toEqual(new Set(ids));
+    expect(all).toHaveLength(5);
+    expect((await a.get("/v1/webhook_endpoints?limit=0")).body.error).toMatchObject({ code: "invalid_field", param: "limit" });
+    expect((await a.get("/v1/webhook_endpoints?limit=101")).body.error).toMatchObject({ code: "invalid_field", param: "limit" });
+    expect((await a.get("/v1/webhook_endpoints?starting_after=nope")).body.error).toMatchObject({ code: "invalid_field", param: "starting_after" });
+  });
+
+  test("PATCH changes what it is given, disables and re-enables", async () => {
+    const { api: a } = await api();
+    const id = (await a.post("/v1/webhook_endpoints", { url: "https://hooks.example.com/", events: ["*"], description: "x" })).body.data.webhook_endpoint.id;
+    const patched = await a.patch(`/v1/webhook_endpoints/${id}`, { url: "https://other.example.com/h", events: ["activity.created"], enabled: false });
+    expect(patched.status).toBe(200);
+    expect(patched.body.data.webhook_endpoint).toMatchObject({
+      url: "https://other.example.com/h", events: ["activity.created"], enabled: false, disabled_reason: "manual", description: "x",
+    });
+    const cleared = await a.patch(`/v1/webhook_endpoints/${id}`, { description: null, enabled: true });
+    expect(cleared.body.data.webhook_endpoint).toMatchObject({ description: null, enabled: true, disabled_reason: null });
+    expect((await a.patch(`/v1/webhook_endpoints/${id}`, {})).body.error.code).toBe("invalid_field");
+    expect((await a.patch(`/v1/webhook_endpoints/${id}`, { enabled: "no" })).body.error).toMatchObject({ code: "invalid_field", param: "enabled" });
+  });
+
+  test("DELETE removes it; afterwards, and for unknown or malformed ids, 404 webhook_endpoint_not_found", async () => {
+    const { api: a } = await api();
+    const id = (await a.post("/v1/webhook_endpoints", { url: "https://hooks.example.com/", events: ["*"] })).body.data.webhook_endpoint.id;
+    const deleted = await a.delete(`/v1/webhook_endpoints/${id}`);
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toEqual({ data: { webhook_endpoint: { id, deleted: true } } });
+    for (const path of [
+      `/v1/webhook_endpoints/${id}`,
+      "/v1/webhook_endpoints/we_00000000-0000-4000-8000-000000000000",
+      "/v1/webhook_endpoints/not-an-id",
+      `/v1/webhook_endpoints/${id}/deliveries`,
+    ]) {
+      const response = await a.get(path);
+      expect(response.status).toBe(404);
+      expect(response.body.error).toMatchObject({ code: "webhook_endpoint_not_found", param: "id" });
+    }
+    expect((await a.delete(`/v1/webhook_endpoints/${id}`)).status).toBe(404);
+    const retry = await a.post(`/v1/webhook_endpoints/${id}/deliveries/del_nope/retry`);
+    expect(retry.status).toBe(404);
+  });
+
+  test("wrong methods: 405 with Allow", async () => {
+    const response = await h.request("/v1/webhook_endpoints", { method: "PUT" });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe("GET, POST");
+  });
+});
