@@ -8,11 +8,11 @@ import type { Logger } from "../_shared/log.ts";
 import { dispatcherConfig } from "../_shared/webhooks/config.ts";
 import { createDispatcher, type Dispatcher } from "../_shared/webhooks/dispatcher.ts";
 import { createSqlOutbox } from "../_shared/webhooks/outbox.ts";
-import { createFetchSender } from "../_shared/webhooks/sender.ts";
 import type { OpenedDatabase } from "./database.ts";
 import type { NodeEnv } from "./node-env.ts";
 import { pgliteExecutor, postgresExecutor, type SqlExecutor } from "./sql-executor.ts";
 import { resolveHostWithNodeDns } from "./webhook-dns.ts";
+import { createNodeSender } from "./webhook-sender.ts";
 
 export const WEBHOOK_CHANNEL = "webhook_deliveries";
 
@@ -27,14 +27,16 @@ export async function startWebhookRunner(options: { env: NodeEnv; database: Open
   const executor: SqlExecutor = database.pglite
     ? pgliteExecutor(database.pglite)
     : postgresExecutor(env.DATABASE_URL!, { max: 2 });
+  const send = createNodeSender({
+    timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    maxResponseBytes: env.WEBHOOK_MAX_RESPONSE_BYTES,
+    allowInsecure: env.WEBHOOKS_ALLOW_INSECURE,
+    concurrency: env.WEBHOOK_CONCURRENCY,
+    resolve: resolveHostWithNodeDns,
+  });
   const dispatcher = createDispatcher({
     outbox: createSqlOutbox(executor),
-    send: createFetchSender({
-      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
-      maxResponseBytes: env.WEBHOOK_MAX_RESPONSE_BYTES,
-      allowInsecure: env.WEBHOOKS_ALLOW_INSECURE,
-      resolve: resolveHostWithNodeDns,
-    }),
+    send,
     config: dispatcherConfig(env),
     logger,
   });
@@ -72,6 +74,7 @@ export async function startWebhookRunner(options: { env: NodeEnv; database: Open
       // Whatever is in flight finishes and is recorded; a hard kill instead leaves leases,
       // which expire into retries.
       await dispatcher.drain({ budgetMs: 0 }).catch(() => {});
+      send.close();
       await executor.close();
     },
   };

@@ -137,14 +137,32 @@ export function createDispatcher({ outbox, send, config, logger }: DispatcherDep
         lookAgain = true;
         return running;
       }
-      lookAgain = false;
-      running = run(options.budgetMs).finally(() => {
-        running = undefined;
-      });
+      running = (async () => {
+        const total: DrainReport = { claimed: 0, succeeded: 0, failed: 0, recorded: 0 };
+        try {
+          // A call that arrives after run() saw no more work, but before we return, sets
+          // lookAgain: go round once more rather than drop that poke.
+          do {
+            lookAgain = false;
+            const report = await run(options.budgetMs);
+            total.claimed += report.claimed;
+            total.succeeded += report.succeeded;
+            total.failed += report.failed;
+            total.recorded += report.recorded;
+          } while (lookAgain && options.budgetMs === undefined);
+          return total;
+        } finally {
+          // Synchronously after the last check of lookAgain: no poke can fall in between.
+          running = undefined;
+        }
+      })();
       return running;
     },
   };
 }
+
+/** How long a result may wait for others to be written with it: fewer, larger writes. */
+const RECORD_DELAY_MS = 25;
 
 /** Collects attempt records and writes them in batches, one write at a time. */
 function createRecorder(outbox: WebhookOutbox, config: DispatcherConfig, logger: Logger, report: DrainReport) {
@@ -193,7 +211,7 @@ function createRecorder(outbox: WebhookOutbox, config: DispatcherConfig, logger:
     add(record: AttemptRecord) {
       buffer.push(record);
       if (buffer.length >= config.batchSize) void flush();
-      else timer ??= setTimeout(() => void flush(), 5);
+      else timer ??= setTimeout(() => void flush(), RECORD_DELAY_MS);
     },
     async close() {
       await flush();
