@@ -1,0 +1,80 @@
+// Supabase Edge Functions entry (Deno) of the webhook dispatcher: the outbound function the
+// activity trigger pokes through pg_net (and pg_cron's sweep every few seconds). Connects to
+// the database with postgres.js (SUPABASE_DB_URL, or DATABASE_URL) and works as service_role;
+// resolves names with Deno.resolveDns for the delivery-time address checks. Configure the poke
+// with `select admin.configure_webhook_dispatcher('https://<project>.supabase.co/functions/v1/webhook-dispatcher',
+// 'Bearer ' || '<WEBHOOK_DISPATCHER_SECRET>')`. Deploy with verify_jwt = false: the function
+// checks its own bearer secret.
+
+import postgres from "postgres";
+import * as v from "valibot";
+import { EnvError, GatewayEnvSchema, parseEnv } from "../_shared/env.ts";
+import { createJsonLogger } from "../_shared/log.ts";
+import { dispatcherConfig } from "../_shared/webhooks/config.ts";
+import { createDispatcher } from "../_shared/webhooks/dispatcher.ts";
+import { createSqlOutbox, type OutboxDatabase, type OutboxQuery } from "../_shared/webhooks/outbox.ts";
+import { createFetchSender } from "../_shared/webhooks/sender.ts";
+import { createDispatcherApp } from "./app.ts";
+
+// The slice of the Deno namespace used here, reached through globalThis so the project's tsc
+// (Node types) checks this file too.
+interface DenoRuntime {
+  env: { toObject(): Record<string, string> };
+  serve(handler: (request: Request) => Response | Promise<Response>): unknown;
+  resolveDns(name: string, type: "A" | "AAAA"): Promise<string[]>;
+  exit(code: number): never;
+}
+const { Deno } = globalThis as unknown as { Deno: DenoRuntime };
+
+const DispatcherEnvSchema = v.intersect([
+  GatewayEnvSchema,
+  v.object({
+    /** Edge functions have a wall-clock limit; stop claiming well before it. */
+    WEBHOOK_DRAIN_BUDGET_MS: v.pipe(v.optional(v.string(), "50000"), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number)),
+  }),
+]);
+
+function configure(): { env: v.InferOutput<typeof DispatcherEnvSchema>; databaseUrl: string } {
+  try {
+    const env = parseEnv(DispatcherEnvSchema, Deno.env.toObject());
+    const databaseUrl = env.DATABASE_URL ?? env.SUPABASE_DB_URL;
+    if (!databaseUrl) throw new EnvError("Invalid environment:\n  - SUPABASE_DB_URL (or DATABASE_URL) is required");
+    return { env, databaseUrl };
+  } catch (error) {
+    if (!(error instanceof EnvError)) throw error;
+    console.error(error.message);
+    return Deno.exit(78); // EX_CONFIG
+  }
+}
+
+const { env, databaseUrl } = configure();
+const logger = createJsonLogger({ level: env.LOG_LEVEL });
+const sql = postgres(databaseUrl, { max: 4, prepare: env.DATABASE_PREPARE, onnotice: () => {}, connection: { application_name: "webhook-dispatcher" } });
+const database: OutboxDatabase = {
+  transaction: <T>(work: (tx: OutboxQuery) => Promise<T>) =>
+    sql.begin((tx) =>
+      work({ query: async <Row>(text: string, params: unknown[] = []) => (await tx.unsafe(text, params as never[])) as unknown as Row[] }),
+    ) as Promise<T>,
+};
+
+async function resolveHost(hostname: string): Promise<string[]> {
+  const answers = await Promise.allSettled([Deno.resolveDns(hostname, "A"), Deno.resolveDns(hostname, "AAAA")]);
+  const addresses = answers.flatMap((answer) => (answer.status === "fulfilled" ? answer.value : []));
+  if (addresses.length === 0) throw new Error("no A or AAAA record");
+  return addresses;
+}
+
+const dispatcher = createDispatcher({
+  outbox: createSqlOutbox(database),
+  send: createFetchSender({
+    timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    maxResponseBytes: env.WEBHOOK_MAX_RESPONSE_BYTES,
+    allowInsecure: env.WEBHOOKS_ALLOW_INSECURE,
+    resolve: resolveHost,
+  }),
+  config: dispatcherConfig(env),
+  logger,
+});
+
+const app = createDispatcherApp({ dispatcher, secret: env.WEBHOOK_DISPATCHER_SECRET, budgetMs: env.WEBHOOK_DRAIN_BUDGET_MS, logger });
+Deno.serve(app.fetch);
