@@ -4,8 +4,8 @@
 -- `authenticated` gets nothing here: this API has no end-user sessions yet.
 -- `service_role` bypasses RLS (Supabase's definition) and administers keys through admin.*.
 
--- New functions are executable by PUBLIC unless revoked; nothing in these schemas should be.
-alter default privileges in schema app, app_private revoke execute on functions from public;
+-- New functions are executable by PUBLIC unless revoked, and a per-schema `alter default
+-- privileges … revoke` cannot take that away, so every migration revokes explicitly.
 revoke execute on all functions in schema app_private from public;
 
 alter table app.workspaces enable row level security;

@@ -5,7 +5,6 @@
 
 create schema api;
 comment on schema api is 'Functions the API gateway calls; exposed through PostgREST (config.toml schemas).';
-alter default privileges in schema api revoke execute on functions from public;
 grant usage on schema api to anon, service_role;
 
 -- The activity as the API shows it. json (not jsonb) keeps the documented key order.
@@ -42,8 +41,10 @@ grant execute on function app_private.raise_invalid(text, text, text) to anon;
 
 -- `metadata` arrives as json, not jsonb, so that its size is measured on the text the caller
 -- sent (the gateway sends the compact serialisation it measured) before jsonb rewrites it.
+-- type defaults to null so that a call without it reaches the function and gets
+-- missing_required_field, rather than PostgREST's "no such function" (PGRST202).
 create function api.create_activity(
-  type text,
+  type text default null,
   title text default null,
   description text default null,
   contact_id uuid default null,
@@ -68,6 +69,19 @@ begin
   end if;
   if char_length(create_activity.title) > 500 then
     perform app_private.raise_invalid('invalid_field', 'title', 'title must be at most 500 characters.');
+  end if;
+  if char_length(create_activity.description) > 65536 then
+    perform app_private.raise_invalid('invalid_field', 'description', 'description must be at most 65536 characters.');
+  end if;
+  if create_activity.entity_type !~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$' then
+    perform app_private.raise_invalid('invalid_field', 'entity_type',
+      'entity_type must be 1-64 letters, digits, "_", "-", "." or ":", starting with a letter or digit.');
+  end if;
+  if char_length(create_activity.entity_id) not between 1 and 255 then
+    perform app_private.raise_invalid('invalid_field', 'entity_id', 'entity_id must be 1 to 255 characters.');
+  end if;
+  if char_length(create_activity.entity_name) > 500 then
+    perform app_private.raise_invalid('invalid_field', 'entity_name', 'entity_name must be at most 500 characters.');
   end if;
   if create_activity.metadata is not null then
     if json_typeof(create_activity.metadata) = 'null' then
@@ -144,6 +158,10 @@ begin
 end;
 $$;
 
+revoke execute on function
+  api.create_activity(text, text, text, uuid, uuid, text, text, text, json),
+  api.get_activity(uuid)
+from public;
 grant execute on function
   api.create_activity(text, text, text, uuid, uuid, text, text, text, json),
   api.get_activity(uuid)

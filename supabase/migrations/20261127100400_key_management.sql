@@ -4,7 +4,6 @@
 
 create schema admin;
 comment on schema admin is 'Operator functions (API keys). Not exposed through PostgREST; service_role only.';
-alter default privileges in schema admin revoke execute on functions from public;
 grant usage on schema admin to service_role;
 
 create function admin.create_api_key(
