@@ -1,0 +1,141 @@
+// Runs the pgTAP files of supabase/tests/database with pg_prove, as `supabase test db` would but
+// without Docker, against a PostgreSQL database made for this run (the real compat script and
+// migrations via the project's migrator, plus the pgtap extension). One vitest test per file, so
+// a failure names the file and prints its TAP output. Without PostgreSQL, the pgtap extension or
+// pg_prove the suite is skipped with a loud warning, or fails when REQUIRE_SERVICES=1.
+
+import { spawn, spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { POSTGRES_ADMIN_URL, serviceAvailable } from "../support/services.ts";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+
+const TESTS_DIR = fileURLToPath(new URL("../../supabase/tests/database/", import.meta.url));
+const TEST_FILES = readdirSync(TESTS_DIR).filter((file) => file.endsWith(".sql")).sort();
+const FILE_TIMEOUT_MS = 60_000;
+const INSTALL = "apt-get install postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl";
+
+/** What this machine lacks to run pgTAP, or null when everything is there. */
+async function missingPrerequisite(): Promise<string | null> {
+  let postgresUp: boolean;
+  try {
+    postgresUp = await serviceAvailable("postgres");
+  } catch (error) {
+    return (error as Error).message;
+  }
+  if (!postgresUp) return `PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL}`;
+  for (const [command, from] of [
+    ["pg_prove", "libtap-parser-sourcehandler-pgtap-perl"],
+    ["psql", "postgresql-client-15"],
+  ] as const) {
+    if (spawnSync(command, ["--version"], { stdio: "ignore" }).error) {
+      return `${command} is not on the PATH (Debian package ${from})`;
+    }
+  }
+  const server = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+  try {
+    const rows = await server`select 1 from pg_available_extensions where name = 'pgtap'`;
+    if (rows.length === 0) {
+      return `the pgtap extension is not installed on the PostgreSQL server at ${POSTGRES_ADMIN_URL} (Debian package postgresql-15-pgtap)`;
+    }
+  } catch (error) {
+    return `cannot query PostgreSQL at ${POSTGRES_ADMIN_URL}: ${(error as Error).message}`;
+  } finally {
+    await server.end({ timeout: 5 });
+  }
+  return null;
+}
+
+const missing = await missingPrerequisite();
+if (missing && process.env.REQUIRE_SERVICES !== "1") {
+  console.warn(
+    `\n${"!".repeat(78)}\n!! SKIPPING the pgTAP database tests: ${missing}.\n` +
+      `!! They need a running PostgreSQL with the pgtap extension, and pg_prove: ${INSTALL}\n` +
+      `!! Run with REQUIRE_SERVICES=1 to make this a failure.\n${"!".repeat(78)}\n`,
+  );
+}
+
+interface ProveRun {
+  code: number | null;
+  output: string;
+}
+
+/** pg_prove over one file; stdout and stderr interleaved as they came (psql errors go to stderr). */
+function prove(databaseUrl: string, file: string): Promise<ProveRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("pg_prove", ["--ext", ".sql", "--verbose", "-d", databaseUrl, file], {
+      env: { ...process.env, PGCONNECT_TIMEOUT: "10" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+    const timer = setTimeout(() => child.kill("SIGKILL"), FILE_TIMEOUT_MS - 5_000);
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+if (missing && process.env.REQUIRE_SERVICES === "1") {
+  describe("pgTAP database tests", () => {
+    it("have PostgreSQL, the pgtap extension and pg_prove", () => {
+      throw new Error(`REQUIRE_SERVICES=1 but ${missing}. Install with: ${INSTALL}`);
+    });
+  });
+}
+
+describe.skipIf(missing !== null)("pgTAP database tests (supabase/tests/database)", () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase("pgtap");
+    await database.admin.exec("set client_min_messages = warning; create extension if not exists pgtap");
+  }, 60_000);
+
+  afterAll(async () => {
+    // drop … with (force) terminates the database's remaining connections first.
+    await database?.drop();
+  });
+
+  it("finds the pgTAP files", () => {
+    expect(TEST_FILES.length, `no .sql files in ${TESTS_DIR}`).toBeGreaterThan(0);
+  });
+
+  for (const file of TEST_FILES) {
+    it(
+      file,
+      async () => {
+        const run = await prove(database.adminUrl, join(TESTS_DIR, file));
+        if (run.code !== 0) {
+          throw new Error(`pg_prove failed for supabase/tests/database/${file} (exit ${run.code}):\n${run.output}`);
+        }
+        expect(run.output).toMatch(/^All tests successful\./m);
+      },
+      FILE_TIMEOUT_MS,
+    );
+  }
+
+  // Every file ends in rollback; one that committed would leak rows into the files after it.
+  it("leaves no rows behind", async () => {
+    const rows = await database.admin.query<{ table: string; rows: number }>(
+      `select t.table, t.rows from (
+         select 'workspaces' as table, count(*)::int as rows from app.workspaces
+         union all select 'workspace_members', count(*)::int from app.workspace_members
+         union all select 'contacts', count(*)::int from app.contacts
+         union all select 'deals', count(*)::int from app.deals
+         union all select 'activities', count(*)::int from app.activities
+         union all select 'api_keys', count(*)::int from app.api_keys
+       ) t where t.rows > 0`,
+    );
+    expect(rows).toEqual([]);
+  });
+});
