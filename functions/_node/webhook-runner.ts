@@ -44,19 +44,30 @@ export async function startWebhookRunner(options: { env: NodeEnv; database: Open
     dispatcher.drain().catch((error: unknown) => logger.error("webhook dispatch failed", { error }));
   };
 
-  let unlisten: () => Promise<void>;
-  if (database.pglite) {
-    unlisten = await database.pglite.listen(WEBHOOK_CHANNEL, kick);
-  } else {
-    const listener = postgres(env.DATABASE_URL!, { max: 1, onnotice: () => {}, connection: { application_name: "webhook-dispatcher" } });
-    // The third argument runs on every (re)connect: a notification missed while disconnected
-    // is made up for by draining right away.
-    const subscription = await listener.listen(WEBHOOK_CHANNEL, kick, kick);
-    unlisten = async () => {
-      await subscription.unlisten().catch(() => {});
-      await listener.end({ timeout: 5 });
-    };
-  }
+  // Never holds up or fails the server's start: without a database now, keep trying to listen
+  // (the sweep timer delivers meanwhile, once the database is back).
+  let stopped = false;
+  let unlisten: () => Promise<void> = async () => {};
+  const listen = async (): Promise<void> => {
+    try {
+      if (database.pglite) {
+        unlisten = await database.pglite.listen(WEBHOOK_CHANNEL, kick);
+        return;
+      }
+      const listener = postgres(env.DATABASE_URL!, { max: 1, onnotice: () => {}, connection: { application_name: "webhook-dispatcher" } });
+      unlisten = async () => {
+        await listener.end({ timeout: 5 });
+      };
+      // The third argument runs on every (re)connect: a notification missed while disconnected
+      // is made up for by draining right away.
+      await listener.listen(WEBHOOK_CHANNEL, kick, kick);
+    } catch (error) {
+      await unlisten().catch(() => {});
+      logger.warn("webhook dispatcher cannot listen yet; retrying", { error });
+      if (!stopped) setTimeout(() => void listen(), 5000).unref();
+    }
+  };
+  void listen();
   const sweep = setInterval(kick, env.WEBHOOK_SWEEP_INTERVAL_MS);
   kick();
   logger.info("webhook dispatcher started", {
@@ -69,8 +80,9 @@ export async function startWebhookRunner(options: { env: NodeEnv; database: Open
   return {
     dispatcher,
     async stop() {
+      stopped = true;
       clearInterval(sweep);
-      await unlisten();
+      await unlisten().catch(() => {});
       // Whatever is in flight finishes and is recorded; a hard kill instead leaves leases,
       // which expire into retries.
       await dispatcher.drain({ budgetMs: 0 }).catch(() => {});
