@@ -31,6 +31,12 @@ export const GatewayEnvSchema = v.pipe(
     DATABASE_PREPARE: flag(true),
     DATABASE_CONNECT_TIMEOUT: positiveInteger(5, 600),
     DATABASE_TIMEOUT_MS: positiveInteger(10_000, 600_000),
+    // Supabase's own variables (set for every edge function): PostgREST's URL and a key for it,
+    // and the database's URL, used only when no PostgREST is configured.
+    SUPABASE_URL: v.optional(url),
+    SUPABASE_ANON_KEY: v.optional(v.pipe(v.string(), v.minLength(1))),
+    SUPABASE_PUBLISHABLE_KEY: v.optional(v.pipe(v.string(), v.minLength(1))),
+    SUPABASE_DB_URL: v.optional(postgresUrl),
     UPSTASH_REDIS_REST_URL: v.optional(url),
     UPSTASH_REDIS_REST_TOKEN: v.optional(v.pipe(v.string(), v.minLength(1))),
     RATE_LIMIT_REQUESTS: positiveInteger(100),

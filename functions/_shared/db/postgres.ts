@@ -28,6 +28,12 @@ export interface PostgresDatabaseOptions {
    */
   timeoutMs?: number;
   settings?: Partial<PostgrestSettings>;
+  /**
+   * A new connection for every call, closed before the call returns, instead of a pool. workerd
+   * needs this: a socket belongs to the request that opened it ("Cannot perform I/O on behalf of
+   * a different request"), and Hyperdrive keeps the real connections pooled behind it.
+   */
+  connectionPerCall?: boolean;
 }
 
 export function createPostgresDatabase(options: PostgresDatabaseOptions): Database {
@@ -35,19 +41,24 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
   // Unprepared ones (behind a transaction-mode pooler) cost postgres.js a Describe round trip each.
   const prepare = options.prepare ?? true;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const sql = postgres(options.url, {
-    max: options.max ?? 10,
-    prepare,
-    connect_timeout: options.connectTimeoutSeconds ?? 5,
-    idle_timeout: 60,
-    max_lifetime: 60 * 30,
-    onnotice: () => {},
-    connection: { application_name: "api-gateway" },
-  });
+  const connect = (max: number, extra: postgres.Options<{}> = {}) =>
+    postgres(options.url, {
+      max,
+      prepare,
+      connect_timeout: options.connectTimeoutSeconds ?? 5,
+      idle_timeout: 60,
+      max_lifetime: 60 * 30,
+      onnotice: () => {},
+      connection: { application_name: "api-gateway" },
+      ...extra,
+    });
+  const pool = options.connectionPerCall ? undefined : connect(options.max ?? 10);
+  // A connection per call skips postgres.js's array-type lookup: a query on every connect.
+  const perCall = () => connect(1, { fetch_types: false });
   const base = { ...DEFAULT_POSTGREST_SETTINGS, ...options.settings };
   // PostgREST reads the role's own settings once, at start-up; so do we, on first use.
   let settings: Promise<PostgrestSettings> | undefined;
-  const loadSettings = () =>
+  const loadSettings = (sql: postgres.Sql) =>
     (settings ??= sql
       .unsafe(ROLE_TIMEOUT_SQL, [base.role])
       .then((rows) => ({ ...base, ...(options.settings?.statementTimeout ? {} : { statementTimeout: String(rows[0]!.timeout) }) }))
@@ -58,10 +69,14 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
 
   return {
     async rpc(request: RpcRequest): Promise<unknown> {
+      const sql = pool ?? perCall();
       try {
-        const locals = requestLocals(await loadSettings(), request);
+        const locals = requestLocals(await loadSettings(sql), request);
         const call = buildRpcCall(request.fn, request.args);
-        const connection = await sql.reserve();
+        // With a connection of its own, the call needs no reservation (and postgres.js's
+        // reserve() never resolves on a fresh connection opened without fetch_types).
+        const reserved = pool ? await pool.reserve() : undefined;
+        const connection = reserved ?? sql;
         // Issued without awaiting one another: postgres.js pipelines them on the connection.
         // If the call fails, the transaction is aborted and COMMIT answers ROLLBACK.
         const settled = Promise.allSettled([
@@ -74,7 +89,7 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
         // put the dead connection back into the pool (and crash the next write on it).
         const releaseIfHealthy = (results: PromiseSettledResult<unknown>[]) => {
           const broken = results.some((r) => r.status === "rejected" && !(r.reason instanceof postgres.PostgresError));
-          if (!broken) connection.release();
+          if (!broken) reserved?.release();
         };
         const results = await withTimeout(settled, timeoutMs, () => {
           // The answer may still come; the connection goes back to the pool only if it does.
@@ -87,10 +102,12 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
         return result.value[0]!.result;
       } catch (error) {
         throw normalizeError(error);
+      } finally {
+        if (!pool) await sql.end({ timeout: 1 });
       }
     },
     async close() {
-      await sql.end({ timeout: 5 });
+      await pool?.end({ timeout: 5 });
     },
   };
 }
