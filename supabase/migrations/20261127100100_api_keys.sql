@@ -63,14 +63,6 @@ begin
 end;
 $$;
 
-create function app_private.key_workspace_id() returns uuid
-language sql stable security definer set search_path = ''
-as $$ select (app_private.request_api_key()).workspace_id $$;
-
-create function app_private.key_has_scope(scope text) returns boolean
-language sql stable security definer set search_path = ''
-as $$ select scope = any ((app_private.request_api_key()).scopes) $$;
-
 -- The entry check of every API function: a valid key that carries `scope`. In a writing
 -- transaction it also records when the key was last used, at most once a minute and without
 -- ever waiting for a lock, so a busy key does not serialise its own requests.

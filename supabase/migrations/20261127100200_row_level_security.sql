@@ -14,28 +14,18 @@ alter table app.contacts enable row level security;
 alter table app.deals enable row level security;
 alter table app.activities enable row level security;
 alter table app.api_keys enable row level security;
--- No policy on workspaces, workspace_members or api_keys for anon: with RLS on, that is deny-all,
--- and anon holds no privilege on them either. Key hashes are read only by app_private's
--- SECURITY DEFINER helpers.
+-- No policy on workspaces, workspace_members, contacts, deals or api_keys for anon: with RLS on,
+-- that is deny-all, and anon holds no privilege on them either. Key hashes are read only by
+-- app_private's SECURITY DEFINER helpers.
 
 grant usage on schema app, app_private to anon;
 grant execute on function
   app_private.request_api_key(),
-  app_private.key_workspace_id(),
-  app_private.key_has_scope(text),
   app_private.require_scope(text)
 to anon;
 
--- Contacts and deals: anon only ever checks that an id exists in its own workspace.
-grant select (id, workspace_id) on app.contacts, app.deals to anon;
-
-create policy "keys see contacts of their workspace" on app.contacts
-  for select to anon
-  using (workspace_id = (select app_private.key_workspace_id()));
-
-create policy "keys see deals of their workspace" on app.deals
-  for select to anon
-  using (workspace_id = (select app_private.key_workspace_id()));
+-- Contacts and deals: anon holds no privilege and no policy on them. An activity's reference
+-- to one is checked by the composite foreign key (same workspace), which needs neither.
 
 -- Activities: write needs activities:write and must be attributed to the key and its user;
 -- read needs activities:read. Insert does not use RETURNING, so a write-only key stays write-only.

@@ -99,18 +99,6 @@ begin
       'entity_type and entity_id must be given together.');
   end if;
 
-  -- RLS hides other workspaces' rows, so "not visible" and "does not exist" are the same answer.
-  if create_activity.contact_id is not null
-     and not exists (select from app.contacts c where c.id = create_activity.contact_id) then
-    raise sqlstate 'PT404' using message = 'contact_not_found', hint = 'contact_id',
-      detail = format('No contact with id %s exists in this workspace.', create_activity.contact_id);
-  end if;
-  if create_activity.deal_id is not null
-     and not exists (select from app.deals d where d.id = create_activity.deal_id) then
-    raise sqlstate 'PT404' using message = 'deal_not_found', hint = 'deal_id',
-      detail = format('No deal with id %s exists in this workspace.', create_activity.deal_id);
-  end if;
-
   new_activity.id := gen_random_uuid();
   new_activity.workspace_id := key.workspace_id;
   new_activity.type := create_activity.type;
@@ -126,8 +114,12 @@ begin
   new_activity.api_key_id := key.key_id;
   new_activity.created_at := now();
   -- No RETURNING: it would need the read policy, and a write-only key must stay write-only.
-  -- A contact or deal deleted since the check above surfaces as a foreign key violation
-  -- (23503, named constraint), which the gateway maps to the same 404.
+  -- The contact and deal are checked by the composite foreign keys (workspace_id, contact_id)
+  -- and (workspace_id, deal_id): one lookup each, which the insert pays anyway, and a contact
+  -- of another workspace fails exactly like one that does not exist. The violation (23503,
+  -- naming activities_contact_fkey or activities_deal_fkey, checked in that order) becomes the
+  -- API's 404 contact_not_found / deal_not_found in the gateway (db/api-errors.ts); PostgREST
+  -- called directly reports it as its 409.
   insert into app.activities (id, workspace_id, type, title, description, contact_id, deal_id,
                               entity_type, entity_id, entity_name, metadata, created_by_user_id,
                               api_key_id, created_at)

@@ -50,7 +50,7 @@ select throws_ok($$ select api.get_activity('a4000000-0000-4000-8000-00000000000
   'no request headers: get_activity is refused with invalid_key');
 select throws_ok($$ select count(*) from app.activities $$, 'PT401', 'invalid_key',
   'no request headers: a direct select on activities is refused, not answered with rows');
-select throws_ok($$ select count(*) from app.contacts $$, 'PT401', 'invalid_key',
+select throws_ok($$ select count(*) from app.contacts $$, '42501', 'permission denied for table contacts',
   'no request headers: a direct select on contacts is refused');
 
 -- Headers without a usable key.
@@ -110,7 +110,7 @@ select throws_ok($$ select api.create_activity('call') $$, 'PT401', 'invalid_key
   'revoked key: create_activity refused with invalid_key');
 select throws_ok($$ select api.get_activity('a4000000-0000-4000-8000-000000000000') $$, 'PT401', 'invalid_key',
   'revoked key: get_activity refused with invalid_key');
-select throws_ok($$ select count(*) from app.contacts $$, 'PT401', 'invalid_key',
+select throws_ok($$ select count(*) from app.contacts $$, '42501', 'permission denied for table contacts',
   'revoked key: a direct select on contacts is refused');
 call pg_temp.use_key('valid');
 select lives_ok($$ select api.create_activity('call') $$,
