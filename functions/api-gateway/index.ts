@@ -1,0 +1,121 @@
+// Supabase Edge Functions entry (Deno). On Supabase the runtime routes
+// /functions/v1/api-gateway/… here as /api-gateway/…, sets SUPABASE_URL, SUPABASE_ANON_KEY and
+// SUPABASE_DB_URL, and gives EdgeRuntime.waitUntil; under plain `deno run` it serves on
+// HOST:PORT (default 127.0.0.1:8000) and stops gracefully on SIGTERM/SIGINT. Everything is
+// built once per isolate: the environment is validated, the data path chosen (postgres.js for
+// DATABASE_URL, else supabase-js → PostgREST), and the rate limiter created at module scope.
+// Imports resolve through deno.json (npm: specifiers).
+
+import * as v from "valibot";
+import { chooseDataPath, type DataPath, describeDataPath } from "../_shared/db/data-path.ts";
+import type { Database } from "../_shared/db/database.ts";
+import { createPostgresDatabase } from "../_shared/db/postgres.ts";
+import { createSupabaseDatabase } from "../_shared/db/supabase.ts";
+import { EnvError, GatewayEnvSchema, parseEnv } from "../_shared/env.ts";
+import { createJsonLogger } from "../_shared/log.ts";
+import { createApp } from "./app.ts";
+import { createServices } from "./services.ts";
+
+// The slice of the Deno namespace used here. Reached through globalThis so that the project's
+// tsc (Node types) also checks this file; `deno check` and the Deno contract tests cover the rest.
+interface DenoRuntime {
+  env: { toObject(): Record<string, string> };
+  serve(
+    options: { port: number; hostname: string; onListen(address: { hostname: string; port: number }): void },
+    handler: (request: Request) => Response | Promise<Response>,
+  ): { finished: Promise<void>; shutdown(): Promise<void> };
+  serve(handler: (request: Request) => Response | Promise<Response>): unknown;
+  addSignalListener(signal: "SIGTERM" | "SIGINT", handler: () => void): void;
+  exit(code: number): never;
+}
+interface SupabaseEdgeRuntime {
+  waitUntil(promise: Promise<unknown>): void;
+}
+const { Deno, EdgeRuntime } = globalThis as unknown as { Deno: DenoRuntime; EdgeRuntime?: SupabaseEdgeRuntime };
+
+const DenoEnvSchema = v.intersect([
+  GatewayEnvSchema,
+  v.object({
+    PORT: v.pipe(v.optional(v.string(), "8000"), v.regex(/^\d+$/, "must be a port number"), v.transform(Number), v.maxValue(65535)),
+    HOST: v.optional(v.string(), "127.0.0.1"),
+    SHUTDOWN_TIMEOUT_MS: v.pipe(v.optional(v.string(), "10000"), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number)),
+  }),
+]);
+
+function configure(): { env: v.InferOutput<typeof DenoEnvSchema>; dataPath: DataPath } {
+  try {
+    const env = parseEnv(DenoEnvSchema, Deno.env.toObject());
+    return { env, dataPath: chooseDataPath(env) };
+  } catch (error) {
+    if (!(error instanceof EnvError)) throw error;
+    console.error(error.message);
+    return Deno.exit(78); // EX_CONFIG
+  }
+}
+
+const { env, dataPath } = configure();
+
+const logger = createJsonLogger({ level: env.LOG_LEVEL });
+const db: Database =
+  dataPath.kind === "postgrest"
+    ? createSupabaseDatabase({ url: dataPath.url, key: dataPath.key })
+    : createPostgresDatabase({
+        url: dataPath.url,
+        max: env.DATABASE_POOL_MAX,
+        prepare: env.DATABASE_PREPARE,
+        connectTimeoutSeconds: env.DATABASE_CONNECT_TIMEOUT,
+        timeoutMs: env.DATABASE_TIMEOUT_MS,
+      });
+const services = createServices(env, db, {
+  logger,
+  // Supabase's runtime keeps the isolate alive for work handed to it after the response.
+  ...(EdgeRuntime ? { waitUntil: (promise: Promise<unknown>) => EdgeRuntime.waitUntil(promise) } : {}),
+});
+const app = createApp(services);
+const rateLimit = env.UPSTASH_REDIS_REST_URL ? "upstash" : "in-memory";
+
+if (EdgeRuntime) {
+  // The edge runtime owns the listener and the isolate's lifetime.
+  Deno.serve(app.fetch);
+  logger.info("serving", { runtime: "supabase-edge", database: describeDataPath(dataPath), rate_limit: rateLimit });
+} else {
+  const server = Deno.serve(
+    {
+      port: env.PORT,
+      hostname: env.HOST,
+      onListen: ({ hostname, port }) => {
+        const url = `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
+        logger.info("listening", { url, runtime: "deno", database: describeDataPath(dataPath), rate_limit: rateLimit });
+      },
+    },
+    app.fetch,
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("shutting down", { signal });
+    const force = setTimeout(() => {
+      logger.error("shutdown timed out; exiting with requests still open", { timeout_ms: env.SHUTDOWN_TIMEOUT_MS });
+      Deno.exit(1);
+    }, env.SHUTDOWN_TIMEOUT_MS);
+    // shutdown(): stop accepting, let in-flight requests finish; then close the database.
+    server
+      .shutdown()
+      .then(() => db.close())
+      .then(
+        () => {
+          clearTimeout(force);
+          logger.info("stopped");
+          Deno.exit(0);
+        },
+        (error: unknown) => {
+          logger.error("shutdown failed", { error });
+          Deno.exit(1);
+        },
+      );
+  };
+  Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+  Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+}
