@@ -1,0 +1,84 @@
+// Cloudflare Workers entry (wrangler.toml `main`). Configuration comes from the Worker's vars and
+// secrets, validated once per isolate (cached by the identity of the env object the runtime
+// passes) together with the rate limiter and the app. The data path: a Hyperdrive binding
+// (HYPERDRIVE) or DATABASE_URL → postgres.js over cloudflare:sockets, with a connection per call
+// since a socket cannot outlive the request that opened it (Hyperdrive pools behind it); else
+// SUPABASE_URL + SUPABASE_ANON_KEY/SUPABASE_PUBLISHABLE_KEY → supabase-js → PostgREST. Work left
+// after the response (the rate limiter's sync) goes to the request's ctx.waitUntil, via Hono.
+
+import type { ExecutionContext, Hono } from "hono";
+import { chooseDataPath, describeDataPath } from "../_shared/db/data-path.ts";
+import type { Database } from "../_shared/db/database.ts";
+import { createPostgresDatabase } from "../_shared/db/postgres.ts";
+import { createSupabaseDatabase } from "../_shared/db/supabase.ts";
+import { EnvError, GatewayEnvSchema, parseEnv } from "../_shared/env.ts";
+import { ApiError, errorBody } from "../_shared/errors.ts";
+import { createJsonLogger } from "../_shared/log.ts";
+import { createApp } from "./app.ts";
+import type { AppEnv } from "./context.ts";
+import { createServices } from "./services.ts";
+
+/** The Worker's env: string vars and secrets, plus an optional Hyperdrive binding. */
+export interface WorkerBindings {
+  HYPERDRIVE?: { connectionString: string };
+  [name: string]: unknown;
+}
+
+type Isolate = { app: Hono<AppEnv> } | { misconfigured: EnvError };
+
+const isolates = new WeakMap<object, Isolate>();
+
+function isolateFor(bindings: WorkerBindings): Isolate {
+  let isolate = isolates.get(bindings);
+  if (!isolate) {
+    isolate = build(bindings);
+    isolates.set(bindings, isolate);
+  }
+  return isolate;
+}
+
+function build(bindings: WorkerBindings): Isolate {
+  const raw: Record<string, string> = {};
+  for (const [name, value] of Object.entries(bindings)) if (typeof value === "string") raw[name] = value;
+  const hyperdrive = bindings.HYPERDRIVE?.connectionString;
+  if (hyperdrive) raw.DATABASE_URL = hyperdrive;
+  let env;
+  let dataPath;
+  try {
+    env = parseEnv(GatewayEnvSchema, raw);
+    dataPath = chooseDataPath(env);
+  } catch (error) {
+    if (!(error instanceof EnvError)) throw error;
+    console.error(error.message);
+    return { misconfigured: error };
+  }
+  const logger = createJsonLogger({ level: env.LOG_LEVEL });
+  const db: Database =
+    dataPath.kind === "postgrest"
+      ? createSupabaseDatabase({ url: dataPath.url, key: dataPath.key })
+      : createPostgresDatabase({
+          url: dataPath.url,
+          connectionPerCall: true,
+          prepare: env.DATABASE_PREPARE,
+          connectTimeoutSeconds: env.DATABASE_CONNECT_TIMEOUT,
+          timeoutMs: env.DATABASE_TIMEOUT_MS,
+        });
+  const app = createApp(createServices(env, db, { logger }));
+  logger.info("isolate ready", {
+    runtime: "workerd",
+    database: hyperdrive ? `${describeDataPath(dataPath)} (Hyperdrive)` : describeDataPath(dataPath),
+    rate_limit: env.UPSTASH_REDIS_REST_URL ? "upstash" : "in-memory",
+  });
+  return { app };
+}
+
+export default {
+  fetch(request: Request, bindings: WorkerBindings, ctx: ExecutionContext): Response | Promise<Response> {
+    const isolate = isolateFor(bindings);
+    if ("app" in isolate) return isolate.app.fetch(request, bindings, ctx);
+    // Every request of a misconfigured Worker: a 500 in the API's shape (the cause is logged once).
+    const requestId = `req_${crypto.randomUUID().replaceAll("-", "")}`;
+    const error = new ApiError("internal_error", "The service is misconfigured. Quote the request id when reporting it.");
+    return Response.json(errorBody(error, requestId), { status: 500, headers: { "X-Request-Id": requestId } });
+  },
+};
