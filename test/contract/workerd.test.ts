@@ -7,6 +7,7 @@
 
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { bundle, ROOT, WORKER_BUILD } from "../../scripts/edge-bundle.ts";
@@ -62,7 +63,7 @@ function workerdTarget(name: string, prefix: string, expectedDataPath: RegExp, s
         hyperdrives: dataPath.hyperdrives,
         host: "127.0.0.1",
         port: 0,
-        handleRuntimeStdio(stdout, stderr) {
+        handleRuntimeStdio(stdout: Readable, stderr: Readable) {
           stdout.on("data", (chunk: Buffer) => output.push(chunk.toString()));
           stderr.on("data", (chunk: Buffer) => output.push(chunk.toString()));
         },
