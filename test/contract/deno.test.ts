@@ -62,6 +62,11 @@ function denoTarget(
     });
 
     describeActivitiesContract(name, () => target);
+
+    test("SIGTERM stops it gracefully: exit code 0 after closing the database", async () => {
+      expect(await server.stop("SIGTERM")).toBe(0);
+      expect(server.logs.map((line) => line.msg)).toEqual(expect.arrayContaining(["shutting down", "stopped"]));
+    });
   });
 }
 
