@@ -36,6 +36,13 @@ export const GatewayEnvSchema = v.pipe(
     SUPABASE_URL: v.optional(url),
     SUPABASE_ANON_KEY: v.optional(v.pipe(v.string(), v.minLength(1))),
     SUPABASE_PUBLISHABLE_KEY: v.optional(v.pipe(v.string(), v.minLength(1))),
+    // What hosted Supabase sets instead of the legacy anon key: {"default":"sb_publishable_…"}.
+    SUPABASE_PUBLISHABLE_KEYS: v.optional(
+      v.pipe(
+        v.string(),
+        v.check((text) => publishableDefault(text) !== undefined, 'must be JSON like {"default":"sb_publishable_…"}'),
+      ),
+    ),
     SUPABASE_DB_URL: v.optional(postgresUrl),
     UPSTASH_REDIS_REST_URL: v.optional(url),
     UPSTASH_REDIS_REST_TOKEN: v.optional(v.pipe(v.string(), v.minLength(1))),
@@ -58,6 +65,17 @@ export const GatewayEnvSchema = v.pipe(
 );
 
 export type GatewayEnv = v.InferOutput<typeof GatewayEnvSchema>;
+
+/** The "default" key of SUPABASE_PUBLISHABLE_KEYS, or undefined when it has none. */
+export function publishableDefault(json: string): string | undefined {
+  try {
+    const parsed = JSON.parse(json) as unknown;
+    const key = parsed !== null && typeof parsed === "object" ? (parsed as Record<string, unknown>).default : undefined;
+    return typeof key === "string" && key !== "" ? key : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export class EnvError extends Error {
   constructor(message: string) {

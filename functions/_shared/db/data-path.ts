@@ -2,9 +2,11 @@
 // validated environment. An explicit DATABASE_URL (or a Hyperdrive binding, which the Workers
 // entry passes as DATABASE_URL) wins; then PostgREST through supabase-js when a Supabase URL
 // and key are configured — the normal case on Supabase, which sets them for every function;
-// then Supabase's own SUPABASE_DB_URL over the wire.
+// then Supabase's own SUPABASE_DB_URL over the wire. The PostgREST key: the legacy anon key,
+// else a publishable key (SUPABASE_PUBLISHABLE_KEY, or the "default" of the JSON map
+// SUPABASE_PUBLISHABLE_KEYS that hosted Supabase sets).
 
-import { EnvError, type GatewayEnv } from "../env.ts";
+import { EnvError, type GatewayEnv, publishableDefault } from "../env.ts";
 
 export type DataPath =
   | { kind: "postgres"; url: string; from: "DATABASE_URL" | "SUPABASE_DB_URL" }
@@ -12,12 +14,15 @@ export type DataPath =
 
 export function chooseDataPath(env: GatewayEnv): DataPath {
   if (env.DATABASE_URL) return { kind: "postgres", url: env.DATABASE_URL, from: "DATABASE_URL" };
-  const key = env.SUPABASE_ANON_KEY ?? env.SUPABASE_PUBLISHABLE_KEY;
+  const key =
+    env.SUPABASE_ANON_KEY ??
+    env.SUPABASE_PUBLISHABLE_KEY ??
+    (env.SUPABASE_PUBLISHABLE_KEYS === undefined ? undefined : publishableDefault(env.SUPABASE_PUBLISHABLE_KEYS));
   if (env.SUPABASE_URL && key) return { kind: "postgrest", url: env.SUPABASE_URL, key };
   if (env.SUPABASE_DB_URL) return { kind: "postgres", url: env.SUPABASE_DB_URL, from: "SUPABASE_DB_URL" };
   throw new EnvError(
     env.SUPABASE_URL
-      ? "Invalid environment:\n  - SUPABASE_URL is set but neither SUPABASE_ANON_KEY nor SUPABASE_PUBLISHABLE_KEY is"
+      ? "Invalid environment:\n  - SUPABASE_URL is set but none of SUPABASE_ANON_KEY, SUPABASE_PUBLISHABLE_KEY, SUPABASE_PUBLISHABLE_KEYS is"
       : "Invalid environment:\n  - no database configured: set DATABASE_URL, or SUPABASE_URL with SUPABASE_ANON_KEY (or SUPABASE_PUBLISHABLE_KEY), or SUPABASE_DB_URL",
   );
 }
