@@ -10,18 +10,47 @@ export interface Logger {
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
+  /** Writes out lines still buffered (batching loggers); call before exiting. */
+  flush?(): void;
 }
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-export function createJsonLogger(options: { level?: LogLevel; write?: (line: string) => void } = {}): Logger {
+export interface JsonLoggerOptions {
+  level?: LogLevel;
+  /** Receives one or more complete lines, each ending in "\n". Default: console.log. */
+  write?: (lines: string) => void;
+  /**
+   * Gather the lines of one turn of the event loop into one write (a long-lived Node process
+   * under load would otherwise make a system call per request). Errors are written at once.
+   */
+  batch?: boolean;
+}
+
+export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
   const threshold = RANK[options.level ?? "info"];
-  const write = options.write ?? ((line: string) => console.log(line));
+  const write = options.write ?? ((lines: string) => console.log(lines.slice(0, -1)));
+  let pending: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const lines = pending.join("");
+    pending = [];
+    write(lines);
+  };
   const emit = (level: LogLevel) => (message: string, fields: LogFields = {}) => {
     if (RANK[level] < threshold) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...fields }, replacer));
+    const line = `${JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...fields }, replacer)}\n`;
+    if (!options.batch) return write(line);
+    pending.push(line);
+    if (level === "error") return flush();
+    if (!scheduled) {
+      scheduled = true;
+      setTimeout(flush, 0);
+    }
   };
-  return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
+  return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error"), flush };
 }
 
 /** Errors as {name, message, code, stack, cause}: JSON.stringify would print {} for them. */

@@ -1,17 +1,17 @@
-// Work that may finish after the response (e.g. the rate limiter's cache sync): the request's
-// own ExecutionContext on Workers, otherwise the runtime hook the entry gave the services
-// (EdgeRuntime.waitUntil on Supabase; on Node and plain Deno the promise simply runs on).
+// Work that may finish after the response (e.g. the rate limiter's cache sync): the hook the
+// entry gave the services (EdgeRuntime.waitUntil on Supabase; on Node the promise simply runs
+// on), otherwise the request's own ExecutionContext (Workers).
 
 import type { Context } from "hono";
 import type { AppEnv } from "./context.ts";
 
 export function runInBackground(c: Context<AppEnv>, promise: Promise<unknown>): void {
-  let executionContext: { waitUntil(promise: Promise<unknown>): void } | undefined;
+  const { waitUntil, logger } = c.var.services;
+  if (waitUntil) return waitUntil(promise);
   try {
-    executionContext = c.executionCtx;
+    c.executionCtx.waitUntil(promise);
   } catch {
-    // Hono throws when the runtime passed no ExecutionContext.
+    // No ExecutionContext either (Hono throws): let it run, and report a failure.
+    promise.catch((error: unknown) => logger.warn("background task failed", { error }));
   }
-  if (executionContext) executionContext.waitUntil(promise);
-  else c.var.services.waitUntil(promise);
 }

@@ -2,6 +2,7 @@
 // default, Postgres with DATABASE_URL), apply migrations and the demo seed, serve createApp on
 // PORT, and on SIGTERM/SIGINT stop accepting, finish in-flight requests, then close.
 
+import { createHash } from "node:crypto";
 import type { Server } from "node:http";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createJsonLogger({ level: env.LOG_LEVEL });
+  const logger = createJsonLogger({ level: env.LOG_LEVEL, batch: true, write: (lines) => process.stdout.write(lines) });
   const database = await openDatabase(env);
 
   if (env.migrate) {
@@ -52,7 +53,15 @@ async function main(): Promise<void> {
     ? await seedDemo(database.admin, { demoApiKey: env.DEMO_API_KEY, keyFile: join(env.DATA_DIR, "demo-api-key") })
     : undefined;
 
-  const services = createServices(env, database.api, { logger, resolveHost: resolveHostWithNodeDns });
+  const services = createServices(env, database.api, {
+    logger,
+    resolveHost: resolveHostWithNodeDns,
+    // Node's WebCrypto digest costs a thread-pool round trip; node:crypto hashes a key in-line.
+    hashKey: (key) => createHash("sha256").update(key).digest("hex"),
+    waitUntil: (promise) => {
+      promise.catch((error: unknown) => logger.warn("background task failed", { error }));
+    },
+  });
   const app = createApp(services);
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
     const base = `http://${info.address.includes(":") ? `[${info.address}]` : info.address}:${info.port}`;
@@ -77,6 +86,7 @@ async function main(): Promise<void> {
     logger.info("shutting down", { signal });
     const force = setTimeout(() => {
       logger.error("shutdown timed out; exiting with requests still open", { timeout_ms: env.SHUTDOWN_TIMEOUT_MS });
+      logger.flush?.();
       process.exit(1);
     }, env.SHUTDOWN_TIMEOUT_MS);
     // Keep-alive connections that finish their request after close() would hold it open.
@@ -87,6 +97,7 @@ async function main(): Promise<void> {
       await database.close();
       clearTimeout(force);
       logger.info("stopped");
+      logger.flush?.();
       process.exit(0);
     });
   };

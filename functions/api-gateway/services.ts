@@ -2,6 +2,7 @@
 // and handed to createApp. Handlers reach it through the context (`c.var.services`) and never
 // import a client themselves, so each runtime entry decides which implementations to build.
 
+import { sha256Hex } from "../_shared/crypto.ts";
 import type { Database } from "../_shared/db/database.ts";
 import type { GatewayEnv } from "../_shared/env.ts";
 import { createJsonLogger, type Logger } from "../_shared/log.ts";
@@ -21,8 +22,13 @@ export interface Services {
   limiter: RateLimiter;
   logger: Logger;
   config: GatewayConfig;
-  /** Keeps background work alive after the response where the runtime would otherwise stop it. */
-  waitUntil: (promise: Promise<unknown>) => void;
+  /**
+   * Keeps background work alive after the response where the runtime would otherwise stop it.
+   * Absent on Workers, where each request's own ExecutionContext does it.
+   */
+  waitUntil?: (promise: Promise<unknown>) => void;
+  /** sha256 of an API key, hex: the rate-limit identifier (the key itself never leaves). */
+  hashKey: (key: string) => Promise<string> | string;
   /** Where webhook endpoints may point (checked on create and update). */
   webhookUrlPolicy: UrlPolicy;
 }
@@ -31,6 +37,8 @@ export interface ServiceOverrides {
   logger?: Logger;
   limiter?: RateLimiter;
   waitUntil?: (promise: Promise<unknown>) => void;
+  /** A faster sha256 than WebCrypto's where the runtime has one (Node's is slow for tiny inputs). */
+  hashKey?: (key: string) => Promise<string> | string;
   /** DNS for the webhook URL checks; without it hostnames are checked at delivery only. */
   resolveHost?: HostResolver;
 }
@@ -54,11 +62,8 @@ export function createServices(env: GatewayEnv, db: Database, overrides: Service
     limiter,
     logger,
     config: { bodyLimitBytes: env.BODY_LIMIT_BYTES, rateLimitFailClosed: env.RATE_LIMIT_FAIL_CLOSED },
-    waitUntil:
-      overrides.waitUntil ??
-      ((promise) => {
-        promise.catch((error) => logger.warn("background task failed", { error }));
-      }),
+    waitUntil: overrides.waitUntil,
+    hashKey: overrides.hashKey ?? sha256Hex,
     webhookUrlPolicy: { allowInsecure: env.WEBHOOKS_ALLOW_INSECURE, resolve: overrides.resolveHost },
   };
 }

@@ -41,7 +41,7 @@ export function describeActivitiesContract(name: string, target: () => ContractT
         ...(key === null ? {} : { Authorization: `Bearer ${key}` }),
         ...(init.headers as Record<string, string> | undefined),
       },
-      body: typeof body === "string" || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body),
+      body: init.body ?? (typeof body === "string" || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body)),
     });
 
   /** The body of the doc's example, pointed at `ws`'s contact and deal. */
@@ -344,6 +344,28 @@ export function describeActivitiesContract(name: string, target: () => ContractT
       const key = await fixtures.key(await fixtures.workspace());
       const response = await post(key, { type: "call" }, { headers: { "Content-Type": "application/json; charset=UTF-8" } });
       expect(response.status).toBe(201);
+    });
+
+    test("a chunked body (no Content-Length) is read under the same limit", async () => {
+      const { fixtures, bodyLimitBytes } = target();
+      const key = await fixtures.key(await fixtures.workspace());
+      const chunked = (text: string) =>
+        post(key, null, {
+          body: new ReadableStream({
+            start(controller) {
+              const bytes = new TextEncoder().encode(text);
+              for (let at = 0; at < bytes.length; at += 16_384) controller.enqueue(bytes.subarray(at, at + 16_384));
+              controller.close();
+            },
+          }),
+          duplex: "half",
+        } as RequestInit);
+      const accepted = await chunked(JSON.stringify({ type: "note", title: "streamed" }));
+      expect(accepted.status, await accepted.clone().text()).toBe(201);
+      await writesNothing(async () => {
+        const huge = JSON.stringify({ type: "call", description: "x".repeat(bodyLimitBytes) });
+        await expectError(await chunked(huge), 413, "payload_too_large");
+      });
     });
 
     test("a body over the limit → 413 payload_too_large, before the key is even looked at", async () => {

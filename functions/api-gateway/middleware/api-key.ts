@@ -3,7 +3,6 @@
 // malformed or missing key is refused here without spending a rate-limit or database call.
 
 import type { MiddlewareHandler } from "hono";
-import { sha256Hex } from "../../_shared/crypto.ts";
 import { ApiError } from "../../_shared/errors.ts";
 import type { AppEnv } from "../context.ts";
 
@@ -26,7 +25,7 @@ export function requireApiKey(): MiddlewareHandler<AppEnv> {
       });
     }
     c.set("apiKey", key);
-    c.set("keyHash", await sha256Hex(key));
+    c.set("keyHash", await c.var.services.hashKey(key));
     await next();
   };
 }

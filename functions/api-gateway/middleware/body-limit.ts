@@ -1,6 +1,6 @@
 // Reads the request body once, refusing it (413) as soon as it exceeds the limit — from
-// Content-Length when sent, otherwise while streaming — so an oversized upload costs neither
-// memory nor a database call. The bytes land on the context for the JSON parser.
+// Content-Length when sent, otherwise while streaming a chunked upload — so an oversized body
+// costs neither memory nor a database call. The bytes land on the context for the JSON parser.
 
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../../_shared/errors.ts";
@@ -12,7 +12,15 @@ export function bodyLimit(): MiddlewareHandler<AppEnv> {
     const tooLarge = () =>
       new ApiError("payload_too_large", `The request body must be at most ${limit} bytes.`);
     const declared = c.req.header("content-length");
-    if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > limit) throw tooLarge();
+    if (declared !== undefined && /^\d+$/.test(declared)) {
+      if (Number(declared) > limit) throw tooLarge();
+      // HTTP framing stops the body at the declared length, so it can be read in one go —
+      // which on Node skips the web-streams machinery altogether.
+      const bytes = new Uint8Array(await c.req.raw.arrayBuffer());
+      if (bytes.byteLength > limit) throw tooLarge();
+      c.set("rawBody", bytes);
+      return next();
+    }
 
     const body = c.req.raw.body;
     if (body === null) {
