@@ -27,6 +27,7 @@ interface DenoRuntime {
   serve(handler: (request: Request) => Response | Promise<Response>): unknown;
   addSignalListener(signal: "SIGTERM" | "SIGINT", handler: () => void): void;
   exit(code: number): never;
+  resolveDns?(name: string, type: "A" | "AAAA"): Promise<string[]>;
 }
 interface SupabaseEdgeRuntime {
   waitUntil(promise: Promise<unknown>): void;
@@ -66,8 +67,19 @@ const db: Database =
         connectTimeoutSeconds: env.DATABASE_CONNECT_TIMEOUT,
         timeoutMs: env.DATABASE_TIMEOUT_MS,
       });
+// Webhook endpoint URLs are checked against private addresses when created, where DNS exists.
+const resolveDns = Deno.resolveDns?.bind(Deno);
+const resolveHost = resolveDns
+  ? async (hostname: string): Promise<string[]> => {
+      const answers = await Promise.allSettled([resolveDns(hostname, "A"), resolveDns(hostname, "AAAA")]);
+      const addresses = answers.flatMap((answer) => (answer.status === "fulfilled" ? answer.value : []));
+      if (addresses.length === 0) throw new Error("no A or AAAA record");
+      return addresses;
+    }
+  : undefined;
 const services = createServices(env, db, {
   logger,
+  ...(resolveHost ? { resolveHost } : {}),
   // Supabase's runtime keeps the isolate alive for work handed to it after the response.
   ...(EdgeRuntime ? { waitUntil: (promise: Promise<unknown>) => EdgeRuntime.waitUntil(promise) } : {}),
 });
