@@ -86,3 +86,38 @@ denoTarget("Deno + supabase-js → PostgREST", "contract_deno_rest", /^supabase-
     SUPABASE_DB_URL: "postgres://nobody@127.0.0.1:1/unused",
   };
 });
+
+describe.skipIf(!available)("Deno under a Supabase-like runtime (EdgeRuntime present)", () => {
+  let database: TestDatabase;
+  let upstash: UpstashRestServer;
+  let server: ServerProcess;
+
+  beforeAll(async () => {
+    database = await createTestDatabase("deno_edge_runtime");
+    upstash = await startUpstashRest();
+    server = await startDenoServer(
+      { DATABASE_URL: database.apiUrl, UPSTASH_REDIS_REST_URL: upstash.url, UPSTASH_REDIS_REST_TOKEN: upstash.token },
+      { preload: "test/support/supabase-edge-runtime.ts" },
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    await upstash?.close();
+    await database?.drop();
+  });
+
+  test("leaves the listener to the runtime and hands the rate limiter's pending work to EdgeRuntime.waitUntil", async () => {
+    const fixtures = new Fixtures(database.admin);
+    const key = await fixtures.key(await fixtures.workspace());
+    const response = await fetch(new URL("/api-gateway/v1/activities", server.baseUrl), {
+      method: "POST",
+      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ type: "call" }),
+    });
+    expect(response.status).toBe(201);
+    expect(response.headers.get("location")).toMatch(/^\/functions\/v1\/api-gateway\/v1\/activities\/act_/);
+    expect(server.logs.find((line) => line.msg === "serving")).toMatchObject({ runtime: "supabase-edge" });
+    expect(server.logs.some((line) => line.msg === "EdgeRuntime.waitUntil")).toBe(true);
+  });
+});

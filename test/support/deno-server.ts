@@ -16,10 +16,17 @@ export function denoEnv(): Record<string, string> {
 /** The flags every deno command here uses: the function's import map, the project's node_modules. */
 export const DENO_CONFIG_FLAGS = ["--config", "functions/api-gateway/deno.json", "--node-modules-dir=manual"];
 
-export async function startDenoServer(env: Record<string, string>, options: { timeoutMs?: number } = {}): Promise<ServerProcess> {
+export interface DenoServerOptions {
+  timeoutMs?: number;
+  /** A module run before the entry (`--preload`), e.g. test/support/supabase-edge-runtime.ts. */
+  preload?: string;
+}
+
+export async function startDenoServer(env: Record<string, string>, options: DenoServerOptions = {}): Promise<ServerProcess> {
+  const preload = options.preload ? [`--preload=${options.preload}`] : [];
   return startServerProcess({
     command: DENO_BIN,
-    args: ["run", ...DENO_CONFIG_FLAGS, "--allow-net", "--allow-env", "--no-prompt", "functions/api-gateway/index.ts"],
+    args: ["run", ...DENO_CONFIG_FLAGS, "--allow-net", "--allow-env", "--no-prompt", ...preload, "functions/api-gateway/index.ts"],
     env: { ...denoEnv(), PORT: "0", LOG_LEVEL: "info", ...env },
     timeoutMs: options.timeoutMs,
   });
