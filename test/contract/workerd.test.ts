@@ -119,3 +119,37 @@ workerdTarget("workerd + supabase-js → PostgREST", "contract_workerd_rest", /^
   standIns.set(postgrest.url, postgrest);
   return { bindings: { SUPABASE_URL: postgrest.url, SUPABASE_ANON_KEY: signJwt({ iss: "supabase", role: "anon" }, jwtSecret) } };
 });
+
+describe("workerd with a bad configuration", () => {
+  test("every request is a 500 in the API's error shape; the cause is logged, not sent", async () => {
+    const config = await readWranglerConfig();
+    const worker = await bundle(WORKER_BUILD);
+    const output: string[] = [];
+    const miniflare = new Miniflare({
+      modules: [{ type: "ESModule", path: join(ROOT, "worker.js"), contents: worker.code }],
+      compatibilityDate: config.compatibilityDate,
+      compatibilityFlags: config.compatibilityFlags,
+      bindings: { ...config.vars, RATE_LIMIT_WINDOW: "ten seconds" },
+      handleRuntimeStdio(stdout: Readable, stderr: Readable) {
+        stdout.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+        stderr.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+      },
+    });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const response = await miniflare.dispatchFetch("http://localhost/v1/activities", { method: "POST" });
+        expect(response.status).toBe(500);
+        const body = (await response.json()) as { error: { code: string; message: string; request_id: string } };
+        expect(body.error.code).toBe("internal_error");
+        expect(body.error.message).not.toMatch(/RATE_LIMIT_WINDOW/);
+        expect(response.headers.get("x-request-id")).toBe(body.error.request_id);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const logged = output.join("");
+      // Validated once per isolate: logged once for the two requests.
+      expect(logged.match(/RATE_LIMIT_WINDOW must be a duration/g)).toHaveLength(1);
+    } finally {
+      await miniflare.dispose();
+    }
+  });
+});
