@@ -80,8 +80,13 @@ const resolveHost = resolveDns
 const services = createServices(env, db, {
   logger,
   ...(resolveHost ? { resolveHost } : {}),
-  // Supabase's runtime keeps the isolate alive for work handed to it after the response.
-  ...(EdgeRuntime ? { waitUntil: (promise: Promise<unknown>) => EdgeRuntime.waitUntil(promise) } : {}),
+  // Supabase's runtime keeps the isolate alive for work handed to it after the response; a
+  // plain Deno process simply lets it run.
+  waitUntil: EdgeRuntime
+    ? (promise: Promise<unknown>) => EdgeRuntime.waitUntil(promise)
+    : (promise: Promise<unknown>) => {
+        promise.catch((error: unknown) => logger.warn("background task failed", { error }));
+      },
 });
 const app = createApp(services);
 const rateLimit = env.UPSTASH_REDIS_REST_URL ? "upstash" : "in-memory";

@@ -31,6 +31,15 @@ describe("Supabase entry under deno check", () => {
     expect(result.ok).toBe(true);
   }, 120_000);
 
+  test("the webhook-dispatcher entry type-checks with its own deno.json", async () => {
+    const { stdout, stderr } = await run(
+      DENO_BIN,
+      ["check", "--config", "functions/webhook-dispatcher/deno.json", "--node-modules-dir=manual", "functions/webhook-dispatcher/index.ts"],
+      { cwd: ROOT, env: denoEnv() },
+    );
+    expect(`${stdout}${stderr}`).not.toMatch(/error/i);
+  }, 120_000);
+
   test("a type error in shared code reached from the entry fails deno check", async () => {
     // Inside functions/api-gateway so that deno.json's import map applies to it.
     const dir = join(ROOT, "functions", "api-gateway", ".deno-check-probe");
