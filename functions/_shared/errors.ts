@@ -1,5 +1,8 @@
 // The API's one error shape and its closed list of codes. Every failure a client can see is an
-// ApiError; app.onError turns it into {"error":{code,message,param?,request_id}}.
+// ApiError; app.onError turns it into {"error":{code,message,param?,request_id}}. The shape is a
+// valibot schema so that the API document states it (narrowed to the codes of each status).
+
+import * as v from "valibot";
 
 export const ERROR_STATUS = {
   invalid_json: 400,
@@ -26,6 +29,8 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
+
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === "string" && Object.hasOwn(ERROR_STATUS, value);
@@ -59,9 +64,26 @@ export class ApiError extends Error {
   }
 }
 
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string; param?: string; request_id: string };
+export const REQUEST_ID_PATTERN = /^req_[0-9a-f]{32}$/;
+
+/** `{"error":{code,message,param?,request_id}}` with `code` one of `codes`. */
+export function errorBodySchema<const C extends ErrorCode>(codes: readonly C[]) {
+  return v.strictObject({
+    error: v.strictObject({
+      code: v.pipe(v.picklist(codes), v.description("Stable and machine-readable: branch on this, not on the message.")),
+      message: v.pipe(v.string(), v.description("What went wrong and how to fix it, for a developer. May change.")),
+      param: v.pipe(v.optional(v.string()), v.description("The request field or parameter the error is about, when there is one.")),
+      request_id: v.pipe(
+        v.string(),
+        v.regex(REQUEST_ID_PATTERN),
+        v.description("The response's X-Request-Id; quote it when reporting a problem."),
+      ),
+    }),
+  });
 }
+
+export const ErrorBodySchema = errorBodySchema(ERROR_CODES);
+export type ErrorBody = v.InferOutput<typeof ErrorBodySchema>;
 
 export function errorBody(error: ApiError, requestId: string): ErrorBody {
   return {

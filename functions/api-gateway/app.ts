@@ -1,7 +1,8 @@
 // createApp: the whole API as one Hono router, built from services and started by a thin entry
-// per runtime (index.ts for Deno/Supabase, worker.ts for Workers, node.ts for Node). One error
-// handler turns every failure into the API's error shape; a 5xx logs its cause and tells the
-// client only the request id.
+// per runtime (index.ts for Deno/Supabase, worker.ts for Workers, node.ts for Node). The routes
+// are the operations of routes/index.ts, which also generate the OpenAPI document the app serves.
+// One error handler turns every failure into the API's error shape; a 5xx logs its cause and
+// tells the client only the request id.
 
 import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -9,15 +10,19 @@ import { ApiError, errorBody } from "../_shared/errors.ts";
 import type { AppEnv } from "./context.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { routingPath } from "./public-path.ts";
-import { registerActivityRoutes } from "./routes/activities/index.ts";
-import { registerWebhookEndpointRoutes } from "./routes/webhook-endpoints/index.ts";
+import { registerOperations } from "./operation.ts";
+import { createApi } from "./routes/index.ts";
+import { type ReferenceOptions, registerScalarBundle } from "./routes/reference/index.ts";
 import type { Services } from "./services.ts";
 
-export function createApp(services: Services): Hono<AppEnv> {
+/** What only some runtimes provide; see routes/reference/index.ts. */
+export type AppOptions = ReferenceOptions;
+
+export function createApp(services: Services, options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ getPath: routingPath });
   app.use("*", requestContext(services));
-  registerActivityRoutes(app);
-  registerWebhookEndpointRoutes(app);
+  registerOperations(app, createApi(options).operations);
+  registerScalarBundle(app, options);
 
   const respond = (c: Context<AppEnv>, error: ApiError) => {
     const requestId = c.get("requestId") ?? "unknown";

@@ -12,6 +12,7 @@ import { openDatabase } from "../_node/database.ts";
 import { DEMO_SCOPES, seedDemo } from "../_node/demo-seed.ts";
 import { migrate } from "../_node/migrations.ts";
 import { type NodeEnv, NodeEnvSchema } from "../_node/node-env.ts";
+import { findScalarBundle } from "../_node/scalar-bundle.ts";
 import { resolveHostWithNodeDns } from "../_node/webhook-dns.ts";
 import { startWebhookRunner, type WebhookRunner } from "../_node/webhook-runner.ts";
 import { createApp } from "./app.ts";
@@ -62,7 +63,8 @@ async function main(): Promise<void> {
       promise.catch((error: unknown) => logger.warn("background task failed", { error }));
     },
   });
-  const app = createApp(services);
+  // GET /docs serves Scalar's bundle from here when it is installed (not from a CDN).
+  const app = createApp(services, { scalarBundle: await findScalarBundle() });
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
     const base = `http://${info.address.includes(":") ? `[${info.address}]` : info.address}:${info.port}`;
     logger.info("listening", {
@@ -117,6 +119,8 @@ function printWelcome(base: string, apiKey: string): void {
       `  -H "Authorization: Bearer ${apiKey}" \\`,
       `  -H "Content-Type: application/json" \\`,
       `  -d '${body}'`,
+      "",
+      `API reference: ${base}/docs (OpenAPI document: ${base}/v1/openapi.json)`,
       "",
     ].join("\n") + "\n",
   );

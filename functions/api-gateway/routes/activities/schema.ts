@@ -1,6 +1,7 @@
 // The activity's request and response schemas (valibot): the single definition that validates
-// requests, types the handlers and tests, and describes the API. Field rules follow the public
-// doc; limits it leaves open are set here and documented in the README.
+// requests, types the handlers and tests, and describes the API (the OpenAPI document is generated
+// from these). Field rules follow the public doc; limits it leaves open are set here and documented
+// in the README. A check JSON Schema cannot express is followed by v.metadata stating its rule.
 
 import * as v from "valibot";
 
@@ -11,7 +12,9 @@ export const ENTITY_ID_MAX_CODE_POINTS = 255;
 export const METADATA_MAX_BYTES = 8192;
 export const METADATA_MAX_DEPTH = 16;
 const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// No `i` flag (JSON Schema patterns have none): the same set of strings, stated in the document.
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+export const UTC_SECOND = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 function codePointLength(text: string): number {
   let count = 0;
@@ -35,21 +38,31 @@ export function isStorableText(text: string): boolean {
 const storable = (field: string) =>
   v.check<string, string>(isStorableText, `${field} must be valid Unicode text without NUL characters.`);
 
-const text = (field: string, max: number) =>
+/** 65536 → "65,536", the same on every runtime (the document must not depend on the locale). */
+const thousands = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+
+// JSON Schema's maxLength counts code points, exactly the rule the check applies.
+const text = (field: string, max: number, about: string) =>
   v.pipe(
     v.string(`${field} must be a string.`),
     storable(field),
     v.check((value) => codePointLength(value) <= max, `${field} must be at most ${max} characters.`),
+    v.metadata({ maxLength: max, description: `${about} At most ${thousands(max)} characters (Unicode code points).` }),
   );
 
-const identifier = (field: string) =>
+const identifier = (field: string, about: string) =>
   v.pipe(
     v.string(`${field} must be a string.`),
     v.regex(IDENTIFIER, `${field} must be 1-64 letters, digits, "_", "-", "." or ":", starting with a letter or digit.`),
+    v.description(about),
   );
 
-const uuid = (field: string) =>
-  v.pipe(v.string(`${field} must be a UUID string.`), v.regex(UUID, `${field} must be a UUID.`));
+const uuid = (field: string, about: string) =>
+  v.pipe(
+    v.string(`${field} must be a UUID string.`),
+    v.regex(UUID, `${field} must be a UUID.`),
+    v.metadata({ format: "uuid", description: about }),
+  );
 
 const optional = <S extends v.GenericSchema>(schema: S) => v.optional(v.nullable(schema));
 
@@ -97,7 +110,20 @@ const metadata = v.pipe(
     if (problem) addIssue({ message: problem });
   }),
   v.check(fitsMetadataLimit, `metadata must be at most ${METADATA_MAX_BYTES} bytes when serialised as JSON.`),
+  v.metadata({
+    type: "object",
+    description:
+      "Type-specific data (call duration, email subject, attendees…): a JSON object of at most " +
+      `${METADATA_MAX_BYTES} bytes as compact UTF-8 JSON (larger is 400 metadata_too_large), nested at most ` +
+      `${METADATA_MAX_DEPTH} levels. Stored as jsonb, so keys may come back in another order.`,
+  }),
 );
+
+const TYPE_ABOUT =
+  "What happened. Free-form, custom types allowed: e.g. call, email, email_sent, email_replied, meeting, note, " +
+  "task_completed, ai_action, acme:demo.booked.";
+const ENTITY_TYPE_ABOUT =
+  "What else the activity concerns when it is not (only) a contact or deal: e.g. campaign, task, list. Given together with entity_id.";
 
 // entity_type and entity_id go together; the handler checks that, to name the missing one.
 export const CreateActivityBody = v.strictObject(
@@ -106,14 +132,15 @@ export const CreateActivityBody = v.strictObject(
       v.string("type is required and must be a string."),
       v.nonEmpty("type must not be empty."),
       v.regex(IDENTIFIER, 'type must be 1-64 letters, digits, "_", "-", "." or ":", starting with a letter or digit.'),
+      v.description(TYPE_ABOUT),
     ),
-    title: optional(text("title", TITLE_MAX_CODE_POINTS)),
-    description: optional(text("description", DESCRIPTION_MAX_CODE_POINTS)),
-    contact_id: optional(uuid("contact_id")),
-    deal_id: optional(uuid("deal_id")),
-    entity_type: optional(identifier("entity_type")),
-    entity_id: optional(text("entity_id", ENTITY_ID_MAX_CODE_POINTS)),
-    entity_name: optional(text("entity_name", ENTITY_NAME_MAX_CODE_POINTS)),
+    title: optional(text("title", TITLE_MAX_CODE_POINTS, "Shown on the timeline.")),
+    description: optional(text("description", DESCRIPTION_MAX_CODE_POINTS, "Markdown, kept verbatim.")),
+    contact_id: optional(uuid("contact_id", "A contact of the key's workspace (another workspace's is 404 contact_not_found, exactly like a missing one).")),
+    deal_id: optional(uuid("deal_id", "A deal of the key's workspace (another workspace's is 404 deal_not_found, exactly like a missing one).")),
+    entity_type: optional(identifier("entity_type", ENTITY_TYPE_ABOUT)),
+    entity_id: optional(text("entity_id", ENTITY_ID_MAX_CODE_POINTS, "The entity's id in your system. Given together with entity_type.")),
+    entity_name: optional(text("entity_name", ENTITY_NAME_MAX_CODE_POINTS, "The entity's human-readable name, for timeline display.")),
     metadata: optional(metadata),
   },
   "The request body must be a JSON object.",
@@ -121,23 +148,84 @@ export const CreateActivityBody = v.strictObject(
 
 export type CreateActivityInput = v.InferOutput<typeof CreateActivityBody>;
 
-export interface Activity {
-  id: string;
-  type: string;
-  title: string | null;
-  description: string | null;
-  contact_id: string | null;
-  deal_id: string | null;
-  entity_type: string | null;
-  entity_id: string | null;
-  entity_name: string | null;
-  metadata: Record<string, unknown> | null;
-  created_by_user_id: string;
-  created_date: string;
-}
-
-export interface ActivityResponse {
-  data: { activity: Activity };
-}
-
+/** What GET /v1/activities/{id} parses (any letter case); anything else is 404 activity_not_found. */
 export const ACTIVITY_ID = /^act_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+/** Activity ids as issued, the form the document states (JSON Schema patterns have no flags). */
+const ISSUED_ACTIVITY_ID = /^act_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export const ActivityIdParam = v.pipe(
+  v.string(),
+  v.regex(ISSUED_ACTIVITY_ID),
+  v.metadata({ description: "The activity's id, as returned on creation.", examples: ["act_7f3c4d2a-1b8e-4a9c-9d6f-2e5b8c7a1f3d"] }),
+);
+
+const nullableText = (about: string) => v.nullable(v.pipe(v.string(), v.description(about)));
+
+/** The activity as the API returns it; omitted optional fields are null. */
+export const ActivitySchema = v.strictObject({
+  id: v.pipe(v.string(), v.regex(ISSUED_ACTIVITY_ID), v.metadata({ description: "`act_` and a UUID.", examples: ["act_7f3c4d2a-1b8e-4a9c-9d6f-2e5b8c7a1f3d"] })),
+  type: v.pipe(v.string(), v.regex(IDENTIFIER), v.description(TYPE_ABOUT)),
+  title: nullableText("Shown on the timeline."),
+  description: nullableText("Markdown, as sent."),
+  contact_id: v.nullable(v.pipe(v.string(), v.regex(UUID), v.metadata({ format: "uuid" }))),
+  deal_id: v.nullable(v.pipe(v.string(), v.regex(UUID), v.metadata({ format: "uuid" }))),
+  entity_type: nullableText(ENTITY_TYPE_ABOUT),
+  entity_id: nullableText("The entity's id in your system."),
+  entity_name: nullableText("The entity's human-readable name."),
+  metadata: v.pipe(
+    v.nullable(v.record(v.string(), v.unknown())),
+    v.description("Type-specific data, as sent (jsonb: keys may come back in another order)."),
+  ),
+  created_by_user_id: v.pipe(
+    v.string(),
+    v.regex(UUID),
+    v.metadata({ format: "uuid", description: "The user who owns the API key that recorded the activity." }),
+  ),
+  created_date: v.pipe(
+    v.string(),
+    v.regex(UTC_SECOND),
+    v.metadata({ format: "date-time", description: "When it was recorded: UTC, ISO 8601, to the second.", examples: ["2026-04-17T14:23:05Z"] }),
+  ),
+});
+
+export type Activity = v.InferOutput<typeof ActivitySchema>;
+
+export const ActivityResponseSchema = v.strictObject({ data: v.strictObject({ activity: ActivitySchema }) });
+export type ActivityResponse = v.InferOutput<typeof ActivityResponseSchema>;
+
+/** The `activity.created` webhook's body (built by the database trigger that queues the event). */
+export const ActivityCreatedEventSchema = v.strictObject({
+  type: v.literal("activity.created"),
+  timestamp: v.pipe(v.string(), v.metadata({ format: "date-time", description: "When the activity was recorded: UTC, to the millisecond." })),
+  data: v.strictObject({ activity: ActivitySchema }),
+});
+
+/** The doc's example request (public doc of POST /v1/activities, DESIGN.md). */
+export const CREATE_ACTIVITY_EXAMPLE = {
+  type: "call",
+  title: "Discovery call with Jane",
+  description: "Discussed Q2 outsourcing plans; next step is proposal.",
+  contact_id: "123e4567-e89b-12d3-a456-426614174000",
+  deal_id: "3f8e1d2c-4b5a-6d7e-8f9a-0b1c2d3e4f5a",
+  metadata: { duration_minutes: 32, direction: "outbound" },
+} satisfies CreateActivityInput;
+
+/** The doc's example response to it. */
+export const ACTIVITY_RESPONSE_EXAMPLE = {
+  data: {
+    activity: {
+      id: "act_7f3c4d2a-1b8e-4a9c-9d6f-2e5b8c7a1f3d",
+      type: "call",
+      title: "Discovery call with Jane",
+      description: "Discussed Q2 outsourcing plans; next step is proposal.",
+      contact_id: "123e4567-e89b-12d3-a456-426614174000",
+      deal_id: "3f8e1d2c-4b5a-6d7e-8f9a-0b1c2d3e4f5a",
+      entity_type: null,
+      entity_id: null,
+      entity_name: null,
+      metadata: { duration_minutes: 32, direction: "outbound" },
+      created_by_user_id: "9a8b7c6d-5e4f-3a2b-1c0d-9e8f7a6b5c4d",
+      created_date: "2026-04-17T14:23:05Z",
+    },
+  },
+} satisfies ActivityResponse;

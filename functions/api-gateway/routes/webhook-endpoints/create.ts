@@ -7,16 +7,16 @@ import { readJsonObject } from "../../middleware/json-body.ts";
 import { publicPrefix } from "../../public-path.ts";
 import { parseInput } from "../../validation.ts";
 import { callApi, requireAllowedUrl } from "./database-call.ts";
-import { CreateWebhookEndpointBody, type WebhookEndpoint, type WebhookEndpointResponse } from "./schema.ts";
+import { CreateWebhookEndpointBody, type WebhookEndpointWithSecret, type WebhookEndpointWithSecretResponse } from "./schema.ts";
 
 export async function createWebhookEndpoint(c: Context<AppEnv>) {
   const input = parseInput(CreateWebhookEndpointBody, readJsonObject(c));
   await requireAllowedUrl(c, input.url);
-  const { webhook_endpoint } = await callApi<{ webhook_endpoint: WebhookEndpoint }>(c, "create_webhook_endpoint", {
+  const { webhook_endpoint } = await callApi<{ webhook_endpoint: WebhookEndpointWithSecret }>(c, "create_webhook_endpoint", {
     url: input.url,
     events: input.events,
     description: input.description ?? undefined,
   });
-  const body: WebhookEndpointResponse = { data: { webhook_endpoint } };
+  const body: WebhookEndpointWithSecretResponse = { data: { webhook_endpoint } };
   return c.json(body, 201, { Location: `${publicPrefix(c.req.raw)}/v1/webhook_endpoints/${webhook_endpoint.id}` });
 }

@@ -5,13 +5,11 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../context.ts";
 import { parseInput } from "../../validation.ts";
 import { callApi, endpointIdParam } from "./database-call.ts";
-import { DELIVERY_ID, type Delivery, type DeliveryListResponse, pageQuery } from "./schema.ts";
-
-const DeliveriesQuery = pageQuery(DELIVERY_ID, "delivery");
+import { type Delivery, type DeliveryListResponse, ListDeliveriesQuery } from "./schema.ts";
 
 export async function listWebhookDeliveries(c: Context<AppEnv>) {
   const endpointId = endpointIdParam(c);
-  const query = parseInput(DeliveriesQuery, c.req.query());
+  const query = parseInput(ListDeliveriesQuery, c.req.query());
   const page = await callApi<{ deliveries: Delivery[]; has_more: boolean }>(
     c,
     "list_webhook_deliveries",

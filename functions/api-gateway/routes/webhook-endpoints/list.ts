@@ -5,12 +5,10 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../context.ts";
 import { parseInput } from "../../validation.ts";
 import { callApi } from "./database-call.ts";
-import { ENDPOINT_ID, pageQuery, type WebhookEndpoint, type WebhookEndpointListResponse } from "./schema.ts";
-
-const ListQuery = pageQuery(ENDPOINT_ID, "webhook endpoint");
+import { ListEndpointsQuery, type WebhookEndpoint, type WebhookEndpointListResponse } from "./schema.ts";
 
 export async function listWebhookEndpoints(c: Context<AppEnv>) {
-  const query = parseInput(ListQuery, c.req.query());
+  const query = parseInput(ListEndpointsQuery, c.req.query());
   const page = await callApi<{ webhook_endpoints: WebhookEndpoint[]; has_more: boolean }>(
     c,
     "list_webhook_endpoints",

@@ -5,11 +5,11 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../context.ts";
 import { callApi, endpointIdParam } from "./database-call.ts";
-import type { WebhookEndpoint, WebhookEndpointResponse } from "./schema.ts";
+import type { WebhookEndpointWithSecret, WebhookEndpointWithSecretResponse } from "./schema.ts";
 
 export async function rotateWebhookEndpointSecret(c: Context<AppEnv>) {
   const id = endpointIdParam(c);
-  const { webhook_endpoint } = await callApi<{ webhook_endpoint: WebhookEndpoint }>(c, "rotate_webhook_endpoint_secret", { id });
-  const body: WebhookEndpointResponse = { data: { webhook_endpoint } };
+  const { webhook_endpoint } = await callApi<{ webhook_endpoint: WebhookEndpointWithSecret }>(c, "rotate_webhook_endpoint_secret", { id });
+  const body: WebhookEndpointWithSecretResponse = { data: { webhook_endpoint } };
   return c.json(body, 200);
 }

@@ -1,0 +1,259 @@
+// The OpenAPI 3.1 document of the API, generated from the operation declarations (operation.ts)
+// and the valibot schemas they name: paths, parameters, request bodies, success bodies, every
+// error status an operation can answer with the codes possible at it, headers (request id,
+// rate limit, Retry-After, Location, WWW-Authenticate), the bearer `wbk_` key with the scope
+// each operation needs, examples from the public doc, and the activity.created webhook. Nothing
+// here is a second copy of a rule: field rules come from the schemas, codes from ERROR_STATUS.
+
+import type { JsonSchema } from "@valibot/to-json-schema";
+import * as v from "valibot";
+import { type ErrorCode, ErrorBodySchema, type ErrorStatus } from "../../_shared/errors.ts";
+import { type Operation, operationErrors } from "../operation.ts";
+import { ActivityCreatedEventSchema } from "../routes/activities/schema.ts";
+import { createSchemaConverter, type NamedSchemas } from "./json-schema.ts";
+
+export type OpenApiDocument = Record<string, unknown> & {
+  openapi: "3.1.0";
+  paths: Record<string, Record<string, OperationObject>>;
+  components: Record<string, Record<string, unknown>>;
+};
+type OperationObject = Record<string, unknown> & { responses: Record<string, ResponseObject> };
+type ResponseObject = { description: string; headers?: Record<string, unknown>; content?: Record<string, { schema: JsonSchema; example?: unknown }> };
+
+/** The public URL prefix of the function (the same routes also answer without it). */
+export const PUBLIC_PREFIX = "/functions/v1/api-gateway";
+
+/** What each code means, for the responses' descriptions. TypeScript keeps it complete. */
+const ERROR_MEANINGS: Record<ErrorCode, string> = {
+  invalid_json: "the body is not UTF-8, not JSON, or not a JSON object",
+  invalid_field: "a field or parameter of the wrong type or outside its rules, or an unknown field (`param` names it)",
+  missing_required_field: "a required field is absent or null (`param` names it)",
+  metadata_too_large: "`metadata` is over 8192 bytes as compact UTF-8 JSON",
+  invalid_key: "no key, or a malformed, unknown, expired or revoked one",
+  insufficient_permissions: "the key lacks the operation's scope",
+  not_found: "no such route",
+  activity_not_found: "no such activity in the key's workspace",
+  contact_not_found: "no such contact in the key's workspace (another workspace's is indistinguishable)",
+  deal_not_found: "no such deal in the key's workspace (another workspace's is indistinguishable)",
+  webhook_endpoint_not_found: "no such webhook endpoint in the key's workspace",
+  delivery_not_found: "no such delivery for this endpoint",
+  method_not_allowed: "the path exists but not with this method (see `Allow`)",
+  webhook_endpoint_disabled: "the endpoint is disabled; enable it first",
+  webhook_endpoint_limit_reached: "the workspace has 20 endpoints already",
+  payload_too_large: "the body is over the size limit (checked before anything else)",
+  unsupported_media_type: "the body is not sent as `application/json` (charset, if given, UTF-8)",
+  rate_limited: "over the key's rate limit; retry after `Retry-After` seconds",
+  internal_error: "a bug: the cause is logged under the request id, never sent",
+  service_unavailable: "the database (or, with RATE_LIMIT_FAIL_CLOSED, the rate limiter) is unavailable; retry after `Retry-After` seconds",
+};
+
+const STATUS_TEXT: Record<ErrorStatus, string> = {
+  400: "Bad request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not found",
+  405: "Method not allowed",
+  409: "Conflict",
+  413: "Payload too large",
+  415: "Unsupported media type",
+  429: "Too many requests",
+  500: "Internal error",
+  503: "Service unavailable",
+};
+
+const header = (name: string) => ({ $ref: `#/components/headers/${name}` });
+const integer = { type: "integer", minimum: 0 };
+
+const HEADERS = {
+  "X-Request-Id": {
+    description: "This request's id (`req_` + 32 hex digits), also in every error body: quote it when reporting a problem.",
+    required: true,
+    schema: { type: "string", pattern: "^req_[0-9a-f]{32}$" },
+  },
+  "RateLimit-Limit": {
+    description: "Requests allowed per window for this API key. Sent once the rate limiter has answered for the request (every keyed request unless the limiter was unreachable).",
+    schema: integer,
+  },
+  "RateLimit-Remaining": { description: "Requests left in the current window for this API key.", schema: integer },
+  "RateLimit-Reset": { description: "Seconds until the window frees capacity again.", schema: integer },
+  "RateLimit-Policy": {
+    description: "The limit and its window in seconds, e.g. `100;w=10`. On every response to a request with a well-formed key that reached the limiter.",
+    schema: { type: "string", pattern: "^\\d+;w=\\d+$" },
+  },
+  "Retry-After": { description: "Seconds to wait before retrying.", required: true, schema: { ...integer, minimum: 1 } },
+  Location: { description: "The URL of the created resource, under the prefix the request used.", required: true, schema: { type: "string" } },
+  "WWW-Authenticate": {
+    description: 'Sent when the key is missing or malformed: `Bearer realm="api"` (with `error="invalid_token"` for a malformed key).',
+    schema: { type: "string" },
+  },
+} as const;
+
+const RATE_LIMIT_HEADERS = ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"] as const;
+
+const required = (name: keyof typeof HEADERS) => ({ ...HEADERS[name], required: true });
+
+const API_DESCRIPTION = `Record what happened — a call, an email, a meeting, a note, a completed task, an AI agent's action — so it shows on the contact's and the deal's timeline, and subscribe to \`activity.created\` webhooks.
+
+**Authentication.** Every \`/v1\` operation but this document takes an API key: \`Authorization: Bearer wbk_…\`. Keys carry scopes (\`activities:write\`, \`activities:read\`, \`webhooks:write\`, \`webhooks:read\`); each operation names the one it needs.
+
+**Errors** have one shape, \`{"error":{"code","message","param"?,"request_id"}}\`; each response below lists the codes possible at its status. A failed request writes nothing. An unknown route is \`404 not_found\`; a known path with another method is \`405 method_not_allowed\` with \`Allow\`.
+
+**Strings** must be valid Unicode without NUL characters (a lone surrogate such as \`"\\ud800"\` is refused, not mangled); lengths count Unicode code points.
+
+**Rate limits** apply per API key (sliding window): responses carry \`RateLimit-Limit\`, \`RateLimit-Remaining\`, \`RateLimit-Reset\` and \`RateLimit-Policy\`; a \`429\` carries \`Retry-After\`.
+
+**Idempotency.** There is no \`Idempotency-Key\` header: a retried \`POST\` whose first attempt did succeed creates a second resource.
+
+The same routes answer under \`${PUBLIC_PREFIX}/v1/…\` (the public URL), \`/api-gateway/v1/…\` (inside Supabase) and bare \`/v1/…\`.`;
+
+export function buildOpenApiDocument(operations: readonly Operation[], named: NamedSchemas): OpenApiDocument {
+  const converter = createSchemaConverter({ ...named, Error: ErrorBodySchema, ActivityCreatedEvent: ActivityCreatedEventSchema });
+  const paths: OpenApiDocument["paths"] = {};
+  const tags: string[] = [];
+
+  for (const operation of operations) {
+    if (!tags.includes(operation.tag)) tags.push(operation.tag);
+    const where = `${operation.method.toUpperCase()} ${operation.path}`;
+    const parameters = [
+      ...Object.entries(operation.pathParams ?? {}).map(([name, schema]) => parameter("path", name, true, converter.convert(schema, `${where} {${name}}`))),
+      ...Object.entries(operation.query?.entries ?? {}).map(([name, schema]) => {
+        const optional = schema.type === "optional" || schema.type === "exact_optional";
+        return parameter("query", name, !optional, converter.convert(schema, `${where} ?${name}`));
+      }),
+    ];
+    const scopeNote = operation.scope ? `\n\nRequires an API key with the \`${operation.scope}\` scope.` : "\n\nPublic: no API key.";
+    const object: OperationObject = {
+      operationId: operation.operationId,
+      summary: operation.summary,
+      description: operation.description + scopeNote,
+      tags: [operation.tag],
+      // OpenAPI 3.1 lets a non-OAuth requirement list the roles it needs: the key's scope.
+      security: operation.scope ? [{ apiKey: [operation.scope] }] : [],
+      ...(parameters.length > 0 ? { parameters } : {}),
+      ...(operation.body
+        ? {
+            requestBody: {
+              required: true,
+              content: {
+                "application/json": {
+                  schema: converter.convert(operation.body.schema, `${where} body`),
+                  ...(operation.body.example === undefined ? {} : { example: operation.body.example }),
+                },
+              },
+            },
+          }
+        : {}),
+      responses: {
+        [operation.success.status]: successResponse(operation, converter.convert(operation.success.schema, `${where} response`)),
+        ...Object.fromEntries(
+          operationErrors(operation).map(([status, codes]) => [status, errorResponse(operation, status, codes, converter.convert(errorBody(codes), `${where} ${status}`))]),
+        ),
+      },
+    };
+    (paths[operation.path] ??= {})[operation.method] = object;
+  }
+
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "CRM activity API",
+      version: "v1",
+      summary: "Record activities on CRM timelines; get activity.created webhooks.",
+      description: API_DESCRIPTION,
+      license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" },
+    },
+    servers: [
+      { url: PUBLIC_PREFIX, description: "This deployment, under its public URL (the host that served this document)" },
+      { url: "http://127.0.0.1:54321", description: "Local development (`npm start`)" },
+    ],
+    tags: tags.map((name) => ({ name, description: TAG_DESCRIPTIONS[name] ?? name })),
+    paths,
+    webhooks: {
+      "activity.created": {
+        post: {
+          operationId: "activityCreatedWebhook",
+          summary: "activity.created",
+          description:
+            "Sent to each enabled endpoint subscribed to `activity.created` (or `*`) for every activity recorded, signed per " +
+            "Standard Webhooks: verify `webhook-signature` over `webhook-id`, `webhook-timestamp` and the raw body with the " +
+            "endpoint's `whsec_` secret (e.g. `new Webhook(secret).verify(body, headers)` from the `standardwebhooks` package). " +
+            "Delivery is at least once: deduplicate on `webhook-id`. Answer 2xx within 10 s; anything else is retried.",
+          tags: ["Webhook endpoints"],
+          security: [],
+          parameters: [
+            parameter("header", "webhook-id", true, { type: "string", pattern: "^evt_" }, "The event id; the same on every retry."),
+            parameter("header", "webhook-timestamp", true, { type: "string", pattern: "^\\d+$" }, "Unix seconds of this attempt."),
+            parameter("header", "webhook-signature", true, { type: "string" }, "`v1,<base64 HMAC-SHA256>`, one per active secret, space-separated."),
+          ],
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: converter.convert(ActivityCreatedEventSchema, "activity.created webhook") } },
+          },
+          responses: { "200": { description: "Any 2xx acknowledges the delivery." } },
+        },
+      },
+    },
+    components: {
+      securitySchemes: {
+        apiKey: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "wbk_ + 64 hex digits",
+          description:
+            "`Authorization: Bearer wbk_…`. Keys are shown once, carry scopes (each operation names the one it needs), " +
+            "may expire, and can be revoked.",
+        },
+      },
+      headers: HEADERS,
+      schemas: converter.components(),
+    },
+  };
+}
+
+/** The Error schema, with `code` narrowed to `codes`. */
+function errorBody(codes: readonly ErrorCode[]) {
+  return v.intersect([ErrorBodySchema, v.object({ error: v.object({ code: v.picklist(codes) }) })]);
+}
+
+const TAG_DESCRIPTIONS: Record<string, string> = {
+  Activities: "Calls, emails, meetings, notes, tasks and agent actions on contact and deal timelines.",
+  "Webhook endpoints": "Where `activity.created` events are sent, and what was sent there.",
+  Reference: "This document and its interactive reference page.",
+};
+
+function parameter(location: "path" | "query" | "header", name: string, isRequired: boolean, schema: JsonSchema, description?: string) {
+  const text = description ?? schema.description;
+  const { description: _moved, ...rest } = schema;
+  return { name, in: location, required: isRequired, ...(text ? { description: text } : {}), schema: rest };
+}
+
+function successResponse(operation: Operation, schema: JsonSchema): ResponseObject {
+  const { success } = operation;
+  const headers: Record<string, unknown> = { "X-Request-Id": header("X-Request-Id") };
+  if (success.location) headers.Location = header("Location");
+  if (operation.scope) {
+    for (const name of RATE_LIMIT_HEADERS) headers[name] = header(name);
+    headers["RateLimit-Policy"] = required("RateLimit-Policy");
+  }
+  const mediaType = success.mediaType ?? "application/json";
+  return {
+    description: success.description,
+    headers,
+    content: { [mediaType]: { schema, ...(success.example === undefined ? {} : { example: success.example }) } },
+  };
+}
+
+function errorResponse(operation: Operation, status: ErrorStatus, codes: ErrorCode[], schema: JsonSchema): ResponseObject {
+  const headers: Record<string, unknown> = { "X-Request-Id": header("X-Request-Id") };
+  if (operation.scope) {
+    for (const name of RATE_LIMIT_HEADERS) headers[name] = status === 429 ? required(name) : header(name);
+  }
+  if (status === 429 || status === 503) headers["Retry-After"] = header("Retry-After");
+  if (status === 401) headers["WWW-Authenticate"] = header("WWW-Authenticate");
+  const list = codes.map((code) => `- \`${code}\`: ${ERROR_MEANINGS[code]}`).join("\n");
+  return {
+    description: `${STATUS_TEXT[status]}:\n${list}`,
+    headers,
+    content: { "application/json": { schema } },
+  };
+}
