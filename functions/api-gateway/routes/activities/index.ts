@@ -63,7 +63,11 @@ export const activityOperations: Operation[] = [
 ];
 
 /** Named in the document's components.schemas. */
-export const activitySchemas = { Activity: ActivitySchema, CreateActivityRequest: CreateActivityBody };
+export const activitySchemas = {
+  Activity: ActivitySchema,
+  ActivityResponse: ActivityResponseSchema,
+  CreateActivityRequest: CreateActivityBody,
+};
 
 export function registerActivityRoutes(app: Hono<AppEnv>): void {
   registerOperations(app, activityOperations);

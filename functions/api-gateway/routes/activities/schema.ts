@@ -112,6 +112,8 @@ const metadata = v.pipe(
   v.check(fitsMetadataLimit, `metadata must be at most ${METADATA_MAX_BYTES} bytes when serialised as JSON.`),
   v.metadata({
     type: "object",
+    // Stated, not implied: generators read a bare "object" as one without properties.
+    additionalProperties: true,
     description:
       "Type-specific data (call duration, email subject, attendees…): a JSON object of at most " +
       `${METADATA_MAX_BYTES} bytes as compact UTF-8 JSON (larger is 400 metadata_too_large), nested at most ` +

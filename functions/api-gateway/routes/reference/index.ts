@@ -41,9 +41,12 @@ export function referenceOperations(document: () => OpenApiDocument, options: Re
       url: `${prefix}/v1/openapi.json`,
       cdn: servesBundle ? `${prefix}${SCALAR_BUNDLE_PATH}` : SCALAR_CDN_URL,
       pageTitle: "CRM activity API reference",
-      // Nothing leaves for third parties: no telemetry, no web fonts (the system's serve).
+      // Nothing leaves for third parties: no telemetry, no web fonts (the system's serve), no
+      // hosted AI agent or MCP offer.
       telemetry: false,
       withDefaultFonts: false,
+      agent: { disabled: true },
+      mcp: { disabled: true },
       showDeveloperTools: "never",
       hideClientButton: true,
       defaultOpenFirstTag: true,

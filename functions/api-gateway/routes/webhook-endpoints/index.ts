@@ -169,6 +169,12 @@ export const webhookEndpointSchemas = {
   WebhookEndpointWithSecret: WebhookEndpointWithSecretSchema,
   Delivery: DeliverySchema,
   DeliveryAttempt: DeliveryAttemptSchema,
+  WebhookEndpointResponse: WebhookEndpointResponseSchema,
+  WebhookEndpointWithSecretResponse: WebhookEndpointWithSecretResponseSchema,
+  WebhookEndpointList: WebhookEndpointListResponseSchema,
+  DeletedWebhookEndpointResponse: DeletedWebhookEndpointResponseSchema,
+  DeliveryResponse: DeliveryResponseSchema,
+  DeliveryList: DeliveryListResponseSchema,
   CreateWebhookEndpointRequest: CreateWebhookEndpointBody,
   UpdateWebhookEndpointRequest: UpdateWebhookEndpointBody,
 };
