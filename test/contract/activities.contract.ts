@@ -1,12 +1,17 @@
 // The fetch-level contract of /v1/activities: status codes, bodies and headers a client sees,
 // for every case of the doc and of DESIGN.md. It knows nothing of the runtime behind it — each
 // *.test.ts in this folder runs it against one target (Node server, in-process app, Deno,
-// workerd, the PostgREST path) — and it checks the database only through the fixtures.
+// workerd, the PostgREST path) — and it checks the database only through the fixtures. Every
+// response is also checked against the OpenAPI document the target serves (status, headers,
+// body), so an undocumented status or field fails the run.
 
 import { describe, expect, test } from "vitest";
+import type { OpenApiDocument } from "../../functions/api-gateway/openapi/document.ts";
 import type { Activity, ActivityResponse } from "../../functions/api-gateway/routes/activities/schema.ts";
+import { apiDocument } from "../../functions/api-gateway/routes/index.ts";
 import type { ErrorBody } from "../../functions/_shared/errors.ts";
 import type { Fixtures, Workspace } from "../support/fixtures.ts";
+import { checkingResponses } from "../support/openapi-responses.ts";
 
 export interface ContractTarget {
   /** Sends a request to the API; `path` starts at the host root (e.g. "/v1/activities"). */
@@ -32,8 +37,20 @@ const ACTIVITY_KEYS = [
 ];
 
 export function describeActivitiesContract(name: string, target: () => ContractTarget): void {
+  /** target().request, checked against the document the target itself serves. */
+  const checked = new WeakMap<ContractTarget, ContractTarget["request"]>();
+  const request: ContractTarget["request"] = (path, init) => {
+    const current = target();
+    let send = checked.get(current);
+    if (!send) {
+      send = checkingResponses(current.request, async () => (await (await current.request("/v1/openapi.json")).json()) as OpenApiDocument);
+      checked.set(current, send);
+    }
+    return send(path, init);
+  };
+
   const post = (key: string | null, body: unknown, init: RequestInit & { path?: string } = {}) =>
-    target().request(init.path ?? "/v1/activities", {
+    request(init.path ?? "/v1/activities", {
       method: "POST",
       ...init,
       headers: {
@@ -159,7 +176,7 @@ export function describeActivitiesContract(name: string, target: () => ContractT
       const key = await fixtures.key(ws);
       const created = await post(key, docBody(ws));
       const { data } = (await created.json()) as ActivityResponse;
-      const response = await target().request(created.headers.get("location")!, { headers: { Authorization: `Bearer ${key}` } });
+      const response = await request(created.headers.get("location")!, { headers: { Authorization: `Bearer ${key}` } });
       expect(response.status).toBe(200);
       expect(((await response.json()) as ActivityResponse).data.activity).toEqual(data.activity);
     });
@@ -195,7 +212,7 @@ export function describeActivitiesContract(name: string, target: () => ContractT
       ["an unknown well-formed key", `Bearer wbk_${"0".repeat(64)}`],
     ])("%s → 401 invalid_key, nothing written", async (_label, authorization) => {
       await writesNothing(async () => {
-        const response = await target().request("/v1/activities", {
+        const response = await request("/v1/activities", {
           method: "POST",
           headers: { Authorization: authorization, "Content-Type": "application/json" },
           body: JSON.stringify({ type: "call" }),
@@ -231,7 +248,7 @@ export function describeActivitiesContract(name: string, target: () => ContractT
       const writeOnly = await fixtures.key(ws, { scopes: ["activities:write"] });
       const created = await post(writeOnly, { type: "call" });
       expect(created.status).toBe(201);
-      const response = await target().request(created.headers.get("location")!, { headers: { Authorization: `Bearer ${writeOnly}` } });
+      const response = await request(created.headers.get("location")!, { headers: { Authorization: `Bearer ${writeOnly}` } });
       await expectError(response, 403, "insufficient_permissions");
     });
 
@@ -254,7 +271,7 @@ export function describeActivitiesContract(name: string, target: () => ContractT
       const theirs = await fixtures.workspace();
       const created = await post(await fixtures.key(theirs), { type: "call" });
       const location = created.headers.get("location")!;
-      const response = await target().request(location, { headers: { Authorization: `Bearer ${await fixtures.key(mine)}` } });
+      const response = await request(location, { headers: { Authorization: `Bearer ${await fixtures.key(mine)}` } });
       await expectError(response, 404, "activity_not_found", "id");
     });
   });
@@ -379,6 +396,25 @@ export function describeActivitiesContract(name: string, target: () => ContractT
     });
   });
 
+  describe(`${name}: the API document and reference page`, () => {
+    test("GET /v1/openapi.json serves the document generated from the schemas, cacheable, without a key", async () => {
+      const response = await request("/functions/v1/api-gateway/v1/openapi.json");
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(response.headers.get("cache-control")).toBe("public, max-age=300");
+      expect(await response.json()).toEqual(apiDocument());
+    });
+
+    test("GET /docs serves the reference page for the document under the prefix it was asked at", async () => {
+      const response = await request("/functions/v1/api-gateway/docs");
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+      const html = await response.text();
+      expect(html).toContain('"url": "/functions/v1/api-gateway/v1/openapi.json"');
+      expect(html).toMatch(/<script src="[^"]+api-reference[^"]*\.js"><\/script>/);
+    });
+  });
+
   describe(`${name}: rate limit, routing`, () => {
     test("past the limit → 429 rate_limited with Retry-After, and the refused request writes nothing", async () => {
       const { fixtures, rateLimitRequests } = target();
@@ -398,9 +434,9 @@ export function describeActivitiesContract(name: string, target: () => ContractT
     });
 
     test("an unknown route → 404 not_found; a wrong method → 405 with Allow", async () => {
-      await expectError(await target().request("/v1/nope"), 404, "not_found");
-      await expectError(await target().request("/functions/v1/api-gateway/v2/activities", { method: "POST" }), 404, "not_found");
-      const wrongMethod = await target().request("/v1/activities", { method: "PUT" });
+      await expectError(await request("/v1/nope"), 404, "not_found");
+      await expectError(await request("/functions/v1/api-gateway/v2/activities", { method: "POST" }), 404, "not_found");
+      const wrongMethod = await request("/v1/activities", { method: "PUT" });
       await expectError(wrongMethod, 405, "method_not_allowed");
       expect(wrongMethod.headers.get("allow")).toBe("POST");
     });
@@ -408,7 +444,7 @@ export function describeActivitiesContract(name: string, target: () => ContractT
     test("a malformed activity id → 404 activity_not_found", async () => {
       const { fixtures } = target();
       const key = await fixtures.key(await fixtures.workspace());
-      const response = await target().request("/v1/activities/not-an-id", { headers: { Authorization: `Bearer ${key}` } });
+      const response = await request("/v1/activities/not-an-id", { headers: { Authorization: `Bearer ${key}` } });
       await expectError(response, 404, "activity_not_found", "id");
     });
   });

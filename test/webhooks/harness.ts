@@ -1,6 +1,7 @@
 // One database (a fresh PostgreSQL database, or an in-memory PGlite) with the migrations, the
 // gateway app over it in-process, and dispatchers built from the shared core on their own
-// connections — so the webhook suites run the same way on both engines.
+// connections — so the webhook suites run the same way on both engines. Every response the
+// suites get from the app is checked against the OpenAPI document (status, headers, body).
 
 import { PGlite } from "@electric-sql/pglite";
 import type { Hono } from "hono";
@@ -17,8 +18,10 @@ import { migrate } from "../../functions/_node/migrations.ts";
 import { pgliteExecutor, postgresExecutor, type SqlExecutor } from "../../functions/_node/sql-executor.ts";
 import { createApp } from "../../functions/api-gateway/app.ts";
 import type { AppEnv } from "../../functions/api-gateway/context.ts";
+import { apiDocument } from "../../functions/api-gateway/routes/index.ts";
 import { createServices } from "../../functions/api-gateway/services.ts";
 import { Fixtures } from "../support/fixtures.ts";
+import { checkingResponses } from "../support/openapi-responses.ts";
 import { createTestDatabase } from "../support/test-database.ts";
 
 export type Engine = "postgres" | "pglite";
@@ -80,7 +83,7 @@ export async function openHarness(engine: Engine, options: { resolveHost?: HostR
     admin,
     fixtures: new Fixtures(admin),
     app,
-    request: async (path, init) => app.request(path, init),
+    request: checkingResponses(async (path, init) => app.request(path, init), apiDocument()),
     dispatcher(opts = {}) {
       const { timeoutMs = 5_000, sender, ...config } = opts;
       const outbox = createSqlOutbox(outboxExecutor());
