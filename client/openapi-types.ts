@@ -489,7 +489,7 @@ export interface components {
         "Retry-After": number;
         /** @description The URL of the created resource, under the prefix the request used. */
         Location: string;
-        /** @description Sent when the key is missing or malformed: `Bearer realm="api"` (with `error="invalid_token"` for a malformed key). */
+        /** @description The bearer scheme: `Bearer realm="api"` when no key was sent, with `error="invalid_token"` when the key was malformed, unknown, expired or revoked. */
         "WWW-Authenticate": string;
     };
     pathItems: never;

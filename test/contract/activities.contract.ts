@@ -228,7 +228,9 @@ export function describeActivitiesContract(name: string, target: () => ContractT
       expect((await post(expiring, { type: "call" })).status).toBe(201);
       await fixtures.expireKey(expiring);
       await writesNothing(async () => {
-        await expectError(await post(expiring, { type: "call" }), 401, "invalid_key");
+        const expired = await post(expiring, { type: "call" });
+        await expectError(expired, 401, "invalid_key");
+        expect(expired.headers.get("www-authenticate")).toBe('Bearer realm="api", error="invalid_token"');
         await expectError(await post(await fixtures.key(ws, { revoked: true }), { type: "call" }), 401, "invalid_key");
       });
     });

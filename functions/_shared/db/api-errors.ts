@@ -21,9 +21,11 @@ export function toApiError(error: unknown): ApiError {
     return new ApiError(error.message, error.detail ?? defaultMessage(error.message), {
       param: error.hint || undefined,
       ...(error.message === "service_unavailable" ? { retryAfter: RETRY_AFTER_SECONDS } : {}),
+      // RFC 6750: a refused bearer token names the scheme, whoever refused it.
+      ...(error.message === "invalid_key" ? { headers: { "WWW-Authenticate": 'Bearer realm="api", error="invalid_token"' } } : {}),
     });
   }
-  // A contact or deal deleted between the function's check and its insert.
+  // The composite foreign keys: the contact or deal is not in the key's workspace.
   if (sqlState === "23503" && /activities_contact_fkey/.test(error.message + (error.detail ?? ""))) {
     return new ApiError("contact_not_found", "The contact does not exist in this workspace.", { param: "contact_id" });
   }

@@ -83,7 +83,8 @@ const HEADERS = {
   "Retry-After": { description: "Seconds to wait before retrying.", required: true, schema: { ...integer, minimum: 1 } },
   Location: { description: "The URL of the created resource, under the prefix the request used.", required: true, schema: { type: "string" } },
   "WWW-Authenticate": {
-    description: 'Sent when the key is missing or malformed: `Bearer realm="api"` (with `error="invalid_token"` for a malformed key).',
+    description: 'The bearer scheme: `Bearer realm="api"` when no key was sent, with `error="invalid_token"` when the key was malformed, unknown, expired or revoked.',
+    required: true,
     schema: { type: "string" },
   },
 } as const;
