@@ -434,13 +434,25 @@ as $$
 #variable_conflict use_column
 begin
   return query
-  with due as (
+  -- Two lanes: half the batch from the oldest due deliveries (a backlog drains), half from the
+  -- newest (a burst of thousands never holds back what was written a moment ago).
+  with oldest as (
     select d.id, d.workspace_id, d.attempt_count, d.leased_at
       from app.webhook_deliveries d
      where d.status = 'pending' and d.next_attempt_at <= now()
      order by d.next_attempt_at
-     limit max_count
+     limit (max_count + 1) / 2
        for update skip locked
+  ), newest as (
+    select d.id, d.workspace_id, d.attempt_count, d.leased_at
+      from app.webhook_deliveries d
+     where d.status = 'pending' and d.next_attempt_at <= now()
+       and d.id not in (select oldest.id from oldest)
+     order by d.next_attempt_at desc
+     limit max_count / 2
+       for update skip locked
+  ), due as (
+    select * from oldest union all select * from newest
   ), lost as (
     insert into app.webhook_attempts (delivery_id, workspace_id, attempt, attempted_at, error)
     select due.id, due.workspace_id, due.attempt_count, due.leased_at,
