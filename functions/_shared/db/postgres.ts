@@ -1,25 +1,22 @@
 // Postgres-wire transport (postgres.js): what PostgREST would do, done by the gateway itself.
-// It connects as a NOINHERIT login role (Supabase's `authenticator`) and, per request, runs
-// BEGIN; the PostgREST settings; the function; COMMIT — written to the socket together
-// (pipelined), so a request costs one network round trip. Used for self-hosting, Workers over
+// It connects as a NOINHERIT login role (Supabase's `authenticator`) and, per request, sends
+// PostgREST's settings and the function call as ONE simple-protocol message, which PostgreSQL
+// runs as one implicit transaction and answers with one flush: a request costs one network
+// round trip and one write and read on each side. Used for self-hosting, Workers over
 // Hyperdrive, CI and benchmarks. Runs on Node, Deno and workerd (postgres.js picks its socket).
 
 import postgres from "postgres";
 import { type Database, DatabaseError, DatabaseUnavailableError, type RpcRequest } from "./database.ts";
-import {
-  DEFAULT_POSTGREST_SETTINGS,
-  type PostgrestSettings,
-  requestLocals,
-  ROLE_TIMEOUT_SQL,
-  SET_REQUEST_LOCALS_SQL,
-} from "./postgrest-request.ts";
-import { buildRpcCall } from "./rpc-signatures.ts";
+import { DEFAULT_POSTGREST_SETTINGS, type PostgrestSettings, requestScript, ROLE_TIMEOUT_SQL } from "./postgrest-request.ts";
 
 export interface PostgresDatabaseOptions {
   url: string;
   /** Pool size per isolate/process. */
   max?: number;
-  /** false behind a transaction-mode pooler that cannot keep prepared statements. */
+  /**
+   * postgres.js's prepared statements, used only for the one start-up query: requests are sent
+   * as literal scripts. false behind a transaction-mode pooler.
+   */
   prepare?: boolean;
   connectTimeoutSeconds?: number;
   /**
@@ -37,14 +34,11 @@ export interface PostgresDatabaseOptions {
 }
 
 export function createPostgresDatabase(options: PostgresDatabaseOptions): Database {
-  // Named prepared statements: after the first use on a connection a call is Bind/Execute only.
-  // Unprepared ones (behind a transaction-mode pooler) cost postgres.js a Describe round trip each.
-  const prepare = options.prepare ?? true;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const connect = (max: number, extra: postgres.Options<{}> = {}) =>
     postgres(options.url, {
       max,
-      prepare,
+      prepare: options.prepare ?? true,
       connect_timeout: options.connectTimeoutSeconds ?? 5,
       idle_timeout: 60,
       max_lifetime: 60 * 30,
@@ -71,35 +65,11 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
     async rpc(request: RpcRequest): Promise<unknown> {
       const sql = pool ?? perCall();
       try {
-        const locals = requestLocals(await loadSettings(sql), request);
-        const call = buildRpcCall(request.fn, request.args);
-        // With a connection of its own, the call needs no reservation (and postgres.js's
-        // reserve() never resolves on a fresh connection opened without fetch_types).
-        const reserved = pool ? await pool.reserve() : undefined;
-        const connection = reserved ?? sql;
-        // Issued without awaiting one another: postgres.js pipelines them on the connection.
-        // If the call fails, the transaction is aborted and COMMIT answers ROLLBACK.
-        const settled = Promise.allSettled([
-          connection.unsafe(request.readOnly ? "begin read only" : "begin"),
-          connection.unsafe(SET_REQUEST_LOCALS_SQL, locals, { prepare }),
-          connection.unsafe(call.text, call.values as postgres.ParameterOrJSON<never>[], { prepare }),
-          connection.unsafe("commit"),
-        ]);
-        // A connection that broke has already been retired by postgres.js; releasing it would
-        // put the dead connection back into the pool (and crash the next write on it).
-        const releaseIfHealthy = (results: PromiseSettledResult<unknown>[]) => {
-          const broken = results.some((r) => r.status === "rejected" && !(r.reason instanceof postgres.PostgresError));
-          if (!broken) reserved?.release();
-        };
-        const results = await withTimeout(settled, timeoutMs, () => {
-          // The answer may still come; the connection goes back to the pool only if it does.
-          settled.then(releaseIfHealthy);
-        });
-        releaseIfHealthy(results);
-        const [, , result, commit] = results;
-        if (result.status === "rejected") throw result.reason;
-        if (commit.status === "rejected") throw commit.reason;
-        return result.value[0]!.result;
+        const script = requestScript(await loadSettings(sql), request);
+        // No parameters, so postgres.js sends a simple Query message; its answer is one result
+        // per statement, the call's last.
+        const results = (await withTimeout(sql.unsafe(script), timeoutMs)) as unknown as Array<Array<{ result: unknown }>>;
+        return results.at(-1)![0]!.result;
       } catch (error) {
         throw normalizeError(error);
       } finally {
@@ -132,13 +102,10 @@ class DatabaseTimeoutError extends Error {
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      onTimeout();
-      reject(new DatabaseTimeoutError(ms));
-    }, ms);
+    timer = setTimeout(() => reject(new DatabaseTimeoutError(ms)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -3,6 +3,8 @@
 // path, the role's own settings, the role switch, JWT claims, method, path, headers, cookies.
 
 import type { RpcRequest } from "./database.ts";
+import { inlineRpcCall } from "./rpc-signatures.ts";
+import { quoteText } from "./sql-literal.ts";
 
 export interface PostgrestSettings {
   /** The role requests run as; PostgREST's db-anon-role. */
@@ -36,6 +38,25 @@ export function requestLocals(settings: PostgrestSettings, request: RpcRequest):
     // Lower-cased names, as PostgREST passes them. Only the key: nothing else is SQL's business.
     JSON.stringify({ "x-api-key": request.apiKey }),
   ];
+}
+
+/**
+ * The whole request as one simple-protocol message: the settings, then the call. PostgreSQL runs
+ * a multi-statement message as one implicit transaction — an error anywhere rolls all of it back
+ * and leaves the connection clean — and answers it with a single flush, so the request costs one
+ * write and one read on each side, needs no BEGIN/COMMIT, no reserved connection and no
+ * prepared statement (it works unchanged behind a transaction-mode pooler).
+ */
+export function requestScript(settings: PostgrestSettings, request: RpcRequest): string {
+  const names = ["search_path", "statement_timeout", "role", "request.jwt.claims", "request.method", "request.path", "request.headers"];
+  const values = requestLocals(settings, request);
+  const locals = names.map((name, i) => `set_config('${name}', ${quoteText(values[i]!)}, true)`);
+  locals.push("set_config('request.cookies', '{}', true)");
+  return [
+    ...(request.readOnly ? ["set transaction read only"] : []),
+    `select ${locals.join(", ")}`,
+    inlineRpcCall(request.fn, request.args),
+  ].join(";\n");
 }
 
 /** Reads the role's statement_timeout the way PostgREST does at start-up (pg_db_role_setting). */

@@ -2,6 +2,8 @@
 // transports (postgres.js, PGlite) need the types to call the functions with named arguments;
 // PostgREST reads them from the catalog itself.
 
+import { type SqlType, sqlLiteral } from "./sql-literal.ts";
+
 export const RPC_SIGNATURES = {
   create_activity: {
     type: "text",
@@ -25,7 +27,7 @@ export const RPC_SIGNATURES = {
   rotate_webhook_endpoint_secret: { id: "uuid" },
   list_webhook_deliveries: { endpoint_id: "uuid", max_results: "integer", starting_after: "uuid" },
   retry_webhook_delivery: { endpoint_id: "uuid", delivery_id: "uuid" },
-} as const satisfies Record<string, Record<string, "text" | "uuid" | "json" | "jsonb" | "text[]" | "timestamptz" | "integer" | "boolean">>;
+} as const satisfies Record<string, Record<string, SqlType>>;
 
 export type RpcName = keyof typeof RPC_SIGNATURES;
 
@@ -47,4 +49,17 @@ export function buildRpcCall(fn: RpcName, args: Record<string, unknown>): { text
     parts.push(`${name} => $${values.length}::${json ? `text::${type}` : type}`);
   }
   return { text: `select api.${fn}(${parts.join(", ")}) as result`, values };
+}
+
+/** The same call with its arguments as literals, for a single simple-protocol message. */
+export function inlineRpcCall(fn: RpcName, args: Record<string, unknown>): string {
+  const signature: Record<string, SqlType> = RPC_SIGNATURES[fn];
+  const parts: string[] = [];
+  for (const [name, value] of Object.entries(args)) {
+    const type = signature[name];
+    if (type === undefined) throw new Error(`api.${fn} has no parameter ${name}`);
+    if (value === undefined) continue;
+    parts.push(`${name} => ${sqlLiteral(value, type)}`);
+  }
+  return `select api.${fn}(${parts.join(", ")}) as result`;
 }
