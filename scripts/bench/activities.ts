@@ -3,7 +3,8 @@
 // wrk at several concurrencies; and, in the same run, the raw floor: pgbench inserting the same
 // row into the same table. Prints requests/s, p50/p99 latency and the ratio to the floor, then
 // the latency at half the 32-client throughput (paced), and what each request cost in database
-// transactions and Redis commands.
+// transactions and Redis commands. A third measurement, in the same run, drives the API's own
+// transaction with pgbench, without HTTP, Node or Redis: the ceiling the database sets.
 //
 // Needs: PostgreSQL on 127.0.0.1:5432 (trust), Redis on 127.0.0.1:6379, `wrk` and `pgbench`
 // (apt-get install wrk postgresql-client). Options: BENCH_SECONDS (default 10),
@@ -16,6 +17,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import postgres from "postgres";
+import { DEFAULT_POSTGREST_SETTINGS, requestScript } from "../../functions/_shared/db/postgrest-request.ts";
 import { Fixtures } from "../../test/support/fixtures.ts";
 import { createTestDatabase } from "../../test/support/test-database.ts";
 
@@ -73,9 +75,9 @@ async function wrk(url: string, script: string, connections: number, seconds: nu
   };
 }
 
-async function pgbench(url: string, script: string, clients: number, seconds: number): Promise<number> {
-  // Prepared statements: the floor should be the fastest way to insert that row.
-  const { stdout } = await run("pgbench", ["-n", "-M", "prepared", "-c", String(clients), "-j", "2", "-T", String(seconds), "-f", script, url]);
+async function pgbench(url: string, script: string, clients: number, seconds: number, mode = "prepared"): Promise<number> {
+  // Prepared statements for the floor: it should be the fastest way to insert that row.
+  const { stdout } = await run("pgbench", ["-n", "-M", mode, "-c", String(clients), "-j", "2", "-T", String(seconds), "-f", script, url]);
   return Number(/tps = ([\d.]+)/.exec(stdout)?.[1]);
 }
 
@@ -166,6 +168,17 @@ async function main(): Promise<void> {
         `'${ws.contactId}', '${ws.dealId}', '{"duration_minutes":32,"direction":"outbound"}', '${ws.userId}');\n`,
     );
 
+    // The API's own transaction without the API: the very message the wire transport sends for
+    // this request, driven by pgbench as `authenticator`. What the database alone allows.
+    const sqlOnlyScript = join(work, "api-transaction.sql");
+    const message = requestScript(DEFAULT_POSTGREST_SETTINGS, {
+      fn: "create_activity",
+      args: BODY(ws.contactId, ws.dealId),
+      apiKey: key,
+    });
+    await writeFile(sqlOnlyScript, `${message.split(";\n").join(" \\; ")};\n`);
+    const authenticatorUrl = database.apiUrl;
+
     process.stdout.write(`POST /v1/activities: Node server + PostgreSQL + Upstash stand-in over Redis; ${SECONDS} s per step\n`);
     await wrk(url, wrkScript, 32, 3); // warm-up: connections, prepared statements, JIT
 
@@ -173,25 +186,35 @@ async function main(): Promise<void> {
       Number((await stats<{ commits: string }[]>`select xact_commit::bigint as commits from pg_stat_database where datname = ${database.name}`)[0]!.commits);
     const commitsBefore = await commits();
     const evalshaBefore = await redisCommandCount("evalsha");
-    const rows: Array<{ c: number; api: WrkResult; floor: number }> = [];
+    const rows: Array<{ c: number; api: WrkResult; floor: number; sqlOnly: number }> = [];
     for (const c of CONCURRENCY) {
       const api = await wrk(url, wrkScript, c, SECONDS);
       const floor = await pgbench(database.adminUrl, pgbenchScript, c, SECONDS);
-      rows.push({ c, api, floor });
+      const sqlOnly = await pgbench(authenticatorUrl, sqlOnlyScript, c, SECONDS, "simple");
+      rows.push({ c, api, floor, sqlOnly });
     }
     const commitsAfter = await commits();
     const evalshaAfter = await redisCommandCount("evalsha");
 
     const pad = (value: string | number, width: number) => String(value).padStart(width);
-    process.stdout.write(`\n${pad("clients", 7)} ${pad("API req/s", 10)} ${pad("p50 ms", 8)} ${pad("p99 ms", 8)} ${pad("errors", 7)} ${pad("pgbench tps", 12)} ${pad("API/floor", 10)}\n`);
-    for (const { c, api, floor } of rows) {
+    const percent = (part: number, whole: number) => `${((part / whole) * 100).toFixed(1)}%`;
+    process.stdout.write(
+      `\n${pad("clients", 7)} ${pad("API req/s", 10)} ${pad("p50 ms", 8)} ${pad("p99 ms", 8)} ${pad("errors", 7)} ` +
+        `${pad("floor tps", 10)} ${pad("API/floor", 10)} ${pad("SQL-only tps", 13)} ${pad("SQL/floor", 10)}\n`,
+    );
+    for (const { c, api, floor, sqlOnly } of rows) {
       process.stdout.write(
-        `${pad(c, 7)} ${pad(api.requestsPerSecond.toFixed(0), 10)} ${pad(api.p50.toFixed(2), 8)} ${pad(api.p99.toFixed(2), 8)} ${pad(api.errors, 7)} ${pad(floor.toFixed(0), 12)} ${pad(`${((api.requestsPerSecond / floor) * 100).toFixed(1)}%`, 10)}\n`,
+        `${pad(c, 7)} ${pad(api.requestsPerSecond.toFixed(0), 10)} ${pad(api.p50.toFixed(2), 8)} ${pad(api.p99.toFixed(2), 8)} ${pad(api.errors, 7)} ` +
+          `${pad(floor.toFixed(0), 10)} ${pad(percent(api.requestsPerSecond, floor), 10)} ${pad(sqlOnly.toFixed(0), 13)} ${pad(percent(sqlOnly, floor), 10)}\n`,
       );
     }
+    process.stdout.write(
+      "floor: pgbench inserting the same row into app.activities as the owner (prepared); " +
+        "SQL-only: pgbench sending the API's own transaction message as authenticator (key check, RLS, function, trigger)\n",
+    );
 
     const apiRequests = rows.reduce((sum, row) => sum + row.api.requests, 0);
-    const pgbenchTransactions = rows.reduce((sum, row) => sum + row.floor * SECONDS, 0);
+    const pgbenchTransactions = rows.reduce((sum, row) => sum + (row.floor + row.sqlOnly) * SECONDS, 0);
     // Transactions during the steps = API requests + pgbench's inserts (+ a few from this script).
     const apiTransactions = commitsAfter - commitsBefore - pgbenchTransactions;
     process.stdout.write(
