@@ -7,10 +7,7 @@
 // Imports resolve through deno.json (npm: specifiers).
 
 import * as v from "valibot";
-import { chooseDataPath, type DataPath, describeDataPath } from "../_shared/db/data-path.ts";
-import type { Database } from "../_shared/db/database.ts";
-import { createPostgresDatabase } from "../_shared/db/postgres.ts";
-import { createSupabaseDatabase } from "../_shared/db/supabase.ts";
+import { chooseDataPath, type DataPath, describeDataPath, openDataPath } from "../_shared/db/data-path.ts";
 import { EnvError, GatewayEnvSchema, parseEnv } from "../_shared/env.ts";
 import { createJsonLogger } from "../_shared/log.ts";
 import { createApp } from "./app.ts";
@@ -57,16 +54,7 @@ function configure(): { env: v.InferOutput<typeof DenoEnvSchema>; dataPath: Data
 const { env, dataPath } = configure();
 
 const logger = createJsonLogger({ level: env.LOG_LEVEL });
-const db: Database =
-  dataPath.kind === "postgrest"
-    ? createSupabaseDatabase({ url: dataPath.url, key: dataPath.key })
-    : createPostgresDatabase({
-        url: dataPath.url,
-        max: env.DATABASE_POOL_MAX,
-        prepare: env.DATABASE_PREPARE,
-        connectTimeoutSeconds: env.DATABASE_CONNECT_TIMEOUT,
-        timeoutMs: env.DATABASE_TIMEOUT_MS,
-      });
+const db = openDataPath(dataPath, env);
 // Webhook endpoint URLs are checked against private addresses when created, where DNS exists.
 const resolveDns = Deno.resolveDns?.bind(Deno);
 const resolveHost = resolveDns

@@ -16,16 +16,8 @@ import { findScalarBundle } from "../_node/scalar-bundle.ts";
 import { resolveHostWithNodeDns } from "../_node/webhook-dns.ts";
 import { startWebhookRunner, type WebhookRunner } from "../_node/webhook-runner.ts";
 import { createApp } from "./app.ts";
+import { CREATE_ACTIVITY_EXAMPLE } from "./routes/activities/schema.ts";
 import { createServices } from "./services.ts";
-
-const DOC_EXAMPLE = {
-  type: "call",
-  title: "Discovery call with Jane",
-  description: "Discussed Q2 outsourcing plans; next step is proposal.",
-  contact_id: "123e4567-e89b-12d3-a456-426614174000",
-  deal_id: "3f8e1d2c-4b5a-6d7e-8f9a-0b1c2d3e4f5a",
-  metadata: { duration_minutes: 32, direction: "outbound" },
-};
 
 async function main(): Promise<void> {
   let env: NodeEnv;
@@ -108,7 +100,7 @@ async function main(): Promise<void> {
 }
 
 function printWelcome(base: string, apiKey: string): void {
-  const body = JSON.stringify(DOC_EXAMPLE);
+  const body = JSON.stringify(CREATE_ACTIVITY_EXAMPLE);
   process.stderr.write(
     [
       "",

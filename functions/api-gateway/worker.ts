@@ -7,10 +7,7 @@
 // after the response (the rate limiter's sync) goes to the request's ctx.waitUntil, via Hono.
 
 import type { ExecutionContext, Hono } from "hono";
-import { chooseDataPath, describeDataPath } from "../_shared/db/data-path.ts";
-import type { Database } from "../_shared/db/database.ts";
-import { createPostgresDatabase } from "../_shared/db/postgres.ts";
-import { createSupabaseDatabase } from "../_shared/db/supabase.ts";
+import { chooseDataPath, describeDataPath, openDataPath } from "../_shared/db/data-path.ts";
 import { EnvError, GatewayEnvSchema, parseEnv } from "../_shared/env.ts";
 import { ApiError, errorBody } from "../_shared/errors.ts";
 import { createJsonLogger } from "../_shared/log.ts";
@@ -53,16 +50,7 @@ function build(bindings: WorkerBindings): Isolate {
     return { misconfigured: error };
   }
   const logger = createJsonLogger({ level: env.LOG_LEVEL });
-  const db: Database =
-    dataPath.kind === "postgrest"
-      ? createSupabaseDatabase({ url: dataPath.url, key: dataPath.key })
-      : createPostgresDatabase({
-          url: dataPath.url,
-          connectionPerCall: true,
-          prepare: env.DATABASE_PREPARE,
-          connectTimeoutSeconds: env.DATABASE_CONNECT_TIMEOUT,
-          timeoutMs: env.DATABASE_TIMEOUT_MS,
-        });
+  const db = openDataPath(dataPath, env, { connectionPerCall: true });
   const app = createApp(createServices(env, db, { logger }));
   logger.info("isolate ready", {
     runtime: "workerd",

@@ -7,6 +7,9 @@
 // SUPABASE_PUBLISHABLE_KEYS that hosted Supabase sets).
 
 import { EnvError, type GatewayEnv, publishableDefault } from "../env.ts";
+import type { Database } from "./database.ts";
+import { createPostgresDatabase } from "./postgres.ts";
+import { createSupabaseDatabase } from "./supabase.ts";
 
 export type DataPath =
   | { kind: "postgres"; url: string; from: "DATABASE_URL" | "SUPABASE_DB_URL" }
@@ -37,4 +40,19 @@ export function describeDataPath(path: DataPath): string {
     // keep the placeholder
   }
   return path.kind === "postgrest" ? `supabase-js → PostgREST at ${host}` : `postgres.js (${path.from}) → ${host}`;
+}
+
+/**
+ * The transport for `path`. `connectionPerCall` for workerd, where a socket cannot outlive the
+ * request that opened it (a Hyperdrive binding pools behind it).
+ */
+export function openDataPath(path: DataPath, env: GatewayEnv, options: { connectionPerCall?: boolean } = {}): Database {
+  if (path.kind === "postgrest") return createSupabaseDatabase({ url: path.url, key: path.key });
+  return createPostgresDatabase({
+    url: path.url,
+    ...(options.connectionPerCall ? { connectionPerCall: true } : { max: env.DATABASE_POOL_MAX }),
+    prepare: env.DATABASE_PREPARE,
+    connectTimeoutSeconds: env.DATABASE_CONNECT_TIMEOUT,
+    timeoutMs: env.DATABASE_TIMEOUT_MS,
+  });
 }
