@@ -4,4 +4,4 @@
 import { serviceAvailable } from "../support/services.ts";
 import { describeDelivery } from "./delivery.suite.ts";
 
-describeDelivery("postgres", () => serviceAvailable("postgres"));
+describeDelivery("postgres", await serviceAvailable("postgres"));
