@@ -3,34 +3,17 @@
 // start-up naming the variable, not a failure on some later request.
 
 import * as v from "valibot";
+import { flag, postgresUrl, url, wholeNumber } from "./env-fields.ts";
 import { parseWindow } from "./ratelimit/rate-limiter.ts";
 import { WEBHOOK_ENV_ENTRIES } from "./webhooks/env.ts";
-
-const flag = (fallback: boolean) =>
-  v.pipe(
-    v.optional(v.picklist(["1", "0", "true", "false", "yes", "no", ""]), fallback ? "1" : "0"),
-    v.transform((value) => value === "1" || value === "true" || value === "yes"),
-  );
-
-const positiveInteger = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
-  v.pipe(
-    v.optional(v.string(), String(fallback)),
-    v.regex(/^\d+$/, "must be a whole number"),
-    v.transform(Number),
-    v.minValue(1, "must be at least 1"),
-    v.maxValue(max, `must be at most ${max}`),
-  );
-
-const url = v.pipe(v.string(), v.url("must be a URL"));
-const postgresUrl = v.pipe(v.string(), v.regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL"));
 
 export const GatewayEnvSchema = v.pipe(
   v.object({
     DATABASE_URL: v.optional(postgresUrl),
-    DATABASE_POOL_MAX: positiveInteger(10, 1000),
+    DATABASE_POOL_MAX: wholeNumber(10, 1, 1000),
     DATABASE_PREPARE: flag(true),
-    DATABASE_CONNECT_TIMEOUT: positiveInteger(5, 600),
-    DATABASE_TIMEOUT_MS: positiveInteger(10_000, 600_000),
+    DATABASE_CONNECT_TIMEOUT: wholeNumber(5, 1, 600),
+    DATABASE_TIMEOUT_MS: wholeNumber(10_000, 1, 600_000),
     // Supabase's own variables (set for every edge function): PostgREST's URL and a key for it,
     // and the database's URL, used only when no PostgREST is configured.
     SUPABASE_URL: v.optional(url),
@@ -46,15 +29,15 @@ export const GatewayEnvSchema = v.pipe(
     SUPABASE_DB_URL: v.optional(postgresUrl),
     UPSTASH_REDIS_REST_URL: v.optional(url),
     UPSTASH_REDIS_REST_TOKEN: v.optional(v.pipe(v.string(), v.minLength(1))),
-    RATE_LIMIT_REQUESTS: positiveInteger(100),
+    RATE_LIMIT_REQUESTS: wholeNumber(100),
     RATE_LIMIT_WINDOW: v.pipe(
       v.optional(v.string(), "10 s"),
       v.check((text) => parseWindow(text) !== undefined, 'must be a duration like "10 s", "500 ms" or "1 m"'),
       v.transform((text) => parseWindow(text)!),
     ),
-    RATE_LIMIT_TIMEOUT_MS: positiveInteger(1000, 60_000),
+    RATE_LIMIT_TIMEOUT_MS: wholeNumber(1000, 1, 60_000),
     RATE_LIMIT_FAIL_CLOSED: flag(false),
-    BODY_LIMIT_BYTES: positiveInteger(1024 * 1024, 64 * 1024 * 1024),
+    BODY_LIMIT_BYTES: wholeNumber(1024 * 1024, 1, 64 * 1024 * 1024),
     LOG_LEVEL: v.optional(v.picklist(["debug", "info", "warn", "error"]), "info"),
     ...WEBHOOK_ENV_ENTRIES,
   }),

@@ -9,6 +9,7 @@
 import * as v from "valibot";
 import { chooseDataPath, type DataPath, describeDataPath, openDataPath } from "../_shared/db/data-path.ts";
 import { EnvError, GatewayEnvSchema, parseEnv } from "../_shared/env.ts";
+import { listenerFields } from "../_shared/env-fields.ts";
 import { createJsonLogger } from "../_shared/log.ts";
 import { createApp } from "./app.ts";
 import { createServices } from "./services.ts";
@@ -33,11 +34,7 @@ const { Deno, EdgeRuntime } = globalThis as unknown as { Deno: DenoRuntime; Edge
 
 const DenoEnvSchema = v.intersect([
   GatewayEnvSchema,
-  v.object({
-    PORT: v.pipe(v.optional(v.string(), "8000"), v.regex(/^\d+$/, "must be a port number"), v.transform(Number), v.maxValue(65535)),
-    HOST: v.optional(v.string(), "127.0.0.1"),
-    SHUTDOWN_TIMEOUT_MS: v.pipe(v.optional(v.string(), "10000"), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number)),
-  }),
+  v.object(listenerFields(8000)),
 ]);
 
 function configure(): { env: v.InferOutput<typeof DenoEnvSchema>; dataPath: DataPath } {

@@ -3,6 +3,7 @@
 // syntax ("5s", "500 ms", "2h", "5d"); the retry schedule is a comma-separated list of them.
 
 import * as v from "valibot";
+import { flag, wholeNumber } from "../env-fields.ts";
 import { parseWindow } from "../ratelimit/rate-limiter.ts";
 
 /** "0" or a duration like "5s", "500 ms", "2h", "5d", in milliseconds; undefined when malformed. */
@@ -24,39 +25,27 @@ const duration = (fallback: string) =>
     v.transform((text) => parseDuration(text)!),
   );
 
-const whole = (fallback: number, min: number, max: number) =>
-  v.pipe(
-    v.optional(v.string(), String(fallback)),
-    v.regex(/^\d+$/, "must be a whole number"),
-    v.transform(Number),
-    v.minValue(min, `must be at least ${min}`),
-    v.maxValue(max, `must be at most ${max}`),
-  );
-
 export const DEFAULT_RETRY_SCHEDULE = "0,5s,5m,30m,2h,5h,10h,10h";
 
 export const WEBHOOK_ENV_ENTRIES = {
   /** Tests and local development: http:// to loopback hosts, and no address checks. */
-  WEBHOOKS_ALLOW_INSECURE: v.pipe(
-    v.optional(v.picklist(["1", "0", "true", "false", "yes", "no"]), "0"),
-    v.transform((value) => value === "1" || value === "true" || value === "yes"),
-  ),
-  WEBHOOK_TIMEOUT_MS: whole(10_000, 100, 120_000),
+  WEBHOOKS_ALLOW_INSECURE: flag(false),
+  WEBHOOK_TIMEOUT_MS: wholeNumber(10_000, 100, 120_000),
   WEBHOOK_RETRY_SCHEDULE: v.pipe(
     v.optional(v.string(), DEFAULT_RETRY_SCHEDULE),
     v.check((text) => parseRetrySchedule(text) !== undefined, 'must be a list of durations like "0,5s,5m,30m,2h"'),
     v.transform((text) => parseRetrySchedule(text)!),
   ),
   /** Requests in flight per dispatcher instance. */
-  WEBHOOK_CONCURRENCY: whole(64, 1, 1000),
+  WEBHOOK_CONCURRENCY: wholeNumber(64, 1, 1000),
   /** Deliveries claimed per database round trip. */
-  WEBHOOK_BATCH_SIZE: whole(100, 1, 1000),
+  WEBHOOK_BATCH_SIZE: wholeNumber(100, 1, 1000),
   /** How long a claimed delivery stays a dispatcher's before another may retry it; default: timeout + 30 s. */
-  WEBHOOK_LEASE_MS: v.optional(whole(40_000, 1000, 3_600_000)),
+  WEBHOOK_LEASE_MS: v.optional(wholeNumber(40_000, 1000, 3_600_000)),
   /** An endpoint failing without a single success for this long is disabled. */
   WEBHOOK_DISABLE_AFTER: duration("5d"),
   /** Bytes of a subscriber's response that are read (and then dropped). */
-  WEBHOOK_MAX_RESPONSE_BYTES: whole(4096, 0, 1_048_576),
+  WEBHOOK_MAX_RESPONSE_BYTES: wholeNumber(4096, 0, 1_048_576),
   /** Bearer token the webhook-dispatcher function requires (what the pg_net poke sends). */
   WEBHOOK_DISPATCHER_SECRET: v.optional(v.pipe(v.string(), v.minLength(16, "must be at least 16 characters"))),
 };
