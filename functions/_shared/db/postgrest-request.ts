@@ -21,11 +21,19 @@ export const DEFAULT_POSTGREST_SETTINGS: PostgrestSettings = {
   searchPath: '"api", "public", "extensions"',
 };
 
-export const SET_REQUEST_LOCALS_SQL =
-  "select set_config('search_path', $1, true), set_config('statement_timeout', $2, true), " +
-  "set_config('role', $3, true), set_config('request.jwt.claims', $4, true), " +
-  "set_config('request.method', $5, true), set_config('request.path', $6, true), " +
-  "set_config('request.headers', $7, true), set_config('request.cookies', '{}', true)";
+/** The transaction-local settings, in the order requestLocals gives their values. */
+const REQUEST_LOCALS = [
+  "search_path",
+  "statement_timeout",
+  "role",
+  "request.jwt.claims",
+  "request.method",
+  "request.path",
+  "request.headers",
+  "request.cookies",
+] as const;
+
+export const SET_REQUEST_LOCALS_SQL = `select ${REQUEST_LOCALS.map((name, i) => `set_config('${name}', $${i + 1}, true)`).join(", ")}`;
 
 export function requestLocals(settings: PostgrestSettings, request: RpcRequest): string[] {
   return [
@@ -37,6 +45,7 @@ export function requestLocals(settings: PostgrestSettings, request: RpcRequest):
     `/rpc/${request.fn}`,
     // Lower-cased names, as PostgREST passes them. Only the key: nothing else is SQL's business.
     JSON.stringify({ "x-api-key": request.apiKey }),
+    "{}",
   ];
 }
 
@@ -48,10 +57,8 @@ export function requestLocals(settings: PostgrestSettings, request: RpcRequest):
  * prepared statement (it works unchanged behind a transaction-mode pooler).
  */
 export function requestScript(settings: PostgrestSettings, request: RpcRequest): string {
-  const names = ["search_path", "statement_timeout", "role", "request.jwt.claims", "request.method", "request.path", "request.headers"];
   const values = requestLocals(settings, request);
-  const locals = names.map((name, i) => `set_config('${name}', ${quoteText(values[i]!)}, true)`);
-  locals.push("set_config('request.cookies', '{}', true)");
+  const locals = REQUEST_LOCALS.map((name, i) => `set_config('${name}', ${quoteText(values[i]!)}, true)`);
   return [
     ...(request.readOnly ? ["set transaction read only"] : []),
     `select ${locals.join(", ")}`,

@@ -31,18 +31,24 @@ export const RPC_SIGNATURES = {
 
 export type RpcName = keyof typeof RPC_SIGNATURES;
 
+/** The arguments present (not undefined) with their SQL types; an unknown name is a bug. */
+function* presentArguments(fn: RpcName, args: Record<string, unknown>): Generator<{ name: string; type: SqlType; value: unknown }> {
+  const signature: Record<string, SqlType> = RPC_SIGNATURES[fn];
+  for (const [name, value] of Object.entries(args)) {
+    const type = signature[name];
+    if (type === undefined) throw new Error(`api.${fn} has no parameter ${name}`);
+    if (value !== undefined) yield { name, type, value };
+  }
+}
+
 /**
  * `select api.fn(a => $1::t, …)` for the arguments present, and their values in order. json
  * arguments travel as their text so the database sees exactly the serialisation we measured.
  */
 export function buildRpcCall(fn: RpcName, args: Record<string, unknown>): { text: string; values: unknown[] } {
-  const signature: Record<string, string> = RPC_SIGNATURES[fn];
   const parts: string[] = [];
   const values: unknown[] = [];
-  for (const [name, value] of Object.entries(args)) {
-    const type = signature[name];
-    if (type === undefined) throw new Error(`api.${fn} has no parameter ${name}`);
-    if (value === undefined) continue;
+  for (const { name, type, value } of presentArguments(fn, args)) {
     const json = type === "json" || type === "jsonb";
     values.push(json && value !== null ? JSON.stringify(value) : value);
     // Declared as text: a driver that learns a parameter is json would serialise the string again.
@@ -53,13 +59,6 @@ export function buildRpcCall(fn: RpcName, args: Record<string, unknown>): { text
 
 /** The same call with its arguments as literals, for a single simple-protocol message. */
 export function inlineRpcCall(fn: RpcName, args: Record<string, unknown>): string {
-  const signature: Record<string, SqlType> = RPC_SIGNATURES[fn];
-  const parts: string[] = [];
-  for (const [name, value] of Object.entries(args)) {
-    const type = signature[name];
-    if (type === undefined) throw new Error(`api.${fn} has no parameter ${name}`);
-    if (value === undefined) continue;
-    parts.push(`${name} => ${sqlLiteral(value, type)}`);
-  }
+  const parts = [...presentArguments(fn, args)].map(({ name, type, value }) => `${name} => ${sqlLiteral(value, type)}`);
   return `select api.${fn}(${parts.join(", ")}) as result`;
 }
