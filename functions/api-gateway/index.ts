@@ -10,6 +10,7 @@ import * as v from "valibot";
 import { chooseDataPath, type DataPath, describeDataPath, openDataPath } from "../_shared/db/data-path.ts";
 import { EnvError, GatewayEnvSchema, parseEnv } from "../_shared/env.ts";
 import { listenerFields } from "../_shared/env-fields.ts";
+import { resolverByRecordType } from "../_shared/webhooks/url-policy.ts";
 import { createJsonLogger } from "../_shared/log.ts";
 import { createApp } from "./app.ts";
 import { createServices } from "./services.ts";
@@ -53,15 +54,7 @@ const { env, dataPath } = configure();
 const logger = createJsonLogger({ level: env.LOG_LEVEL });
 const db = openDataPath(dataPath, env);
 // Webhook endpoint URLs are checked against private addresses when created, where DNS exists.
-const resolveDns = Deno.resolveDns?.bind(Deno);
-const resolveHost = resolveDns
-  ? async (hostname: string): Promise<string[]> => {
-      const answers = await Promise.allSettled([resolveDns(hostname, "A"), resolveDns(hostname, "AAAA")]);
-      const addresses = answers.flatMap((answer) => (answer.status === "fulfilled" ? answer.value : []));
-      if (addresses.length === 0) throw new Error("no A or AAAA record");
-      return addresses;
-    }
-  : undefined;
+const resolveHost = Deno.resolveDns ? resolverByRecordType(Deno.resolveDns.bind(Deno)) : undefined;
 const services = createServices(env, db, {
   logger,
   ...(resolveHost ? { resolveHost } : {}),

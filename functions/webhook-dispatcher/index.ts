@@ -9,11 +9,13 @@
 import postgres from "postgres";
 import * as v from "valibot";
 import { EnvError, GatewayEnvSchema, parseEnv } from "../_shared/env.ts";
+import { wholeNumber } from "../_shared/env-fields.ts";
 import { createJsonLogger } from "../_shared/log.ts";
 import { dispatcherConfig } from "../_shared/webhooks/config.ts";
 import { createDispatcher } from "../_shared/webhooks/dispatcher.ts";
 import { createSqlOutbox, type OutboxDatabase, type OutboxQuery } from "../_shared/webhooks/outbox.ts";
 import { createFetchSender } from "../_shared/webhooks/sender.ts";
+import { resolverByRecordType } from "../_shared/webhooks/url-policy.ts";
 import { createDispatcherApp } from "./app.ts";
 
 // The slice of the Deno namespace used here, reached through globalThis so the project's tsc
@@ -30,7 +32,7 @@ const DispatcherEnvSchema = v.intersect([
   GatewayEnvSchema,
   v.object({
     /** Edge functions have a wall-clock limit; stop claiming well before it. */
-    WEBHOOK_DRAIN_BUDGET_MS: v.pipe(v.optional(v.string(), "50000"), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number)),
+    WEBHOOK_DRAIN_BUDGET_MS: wholeNumber(50_000, 0),
   }),
 ]);
 
@@ -57,20 +59,13 @@ const database: OutboxDatabase = {
     ) as Promise<T>,
 };
 
-async function resolveHost(hostname: string): Promise<string[]> {
-  const answers = await Promise.allSettled([Deno.resolveDns(hostname, "A"), Deno.resolveDns(hostname, "AAAA")]);
-  const addresses = answers.flatMap((answer) => (answer.status === "fulfilled" ? answer.value : []));
-  if (addresses.length === 0) throw new Error("no A or AAAA record");
-  return addresses;
-}
-
 const dispatcher = createDispatcher({
   outbox: createSqlOutbox(database),
   send: createFetchSender({
     timeoutMs: env.WEBHOOK_TIMEOUT_MS,
     maxResponseBytes: env.WEBHOOK_MAX_RESPONSE_BYTES,
     allowInsecure: env.WEBHOOKS_ALLOW_INSECURE,
-    resolve: resolveHost,
+    resolve: resolverByRecordType(Deno.resolveDns.bind(Deno)),
   }),
   config: dispatcherConfig(env),
   logger,

@@ -9,6 +9,19 @@
 /** Every IPv4/IPv6 address `hostname` resolves to. */
 export type HostResolver = (hostname: string) => Promise<string[]>;
 
+/**
+ * A HostResolver over a DNS API that asks by record type (Deno.resolveDns): every A and AAAA
+ * address, failing only when there is neither.
+ */
+export function resolverByRecordType(resolveDns: (name: string, type: "A" | "AAAA") => Promise<string[]>): HostResolver {
+  return async (hostname) => {
+    const answers = await Promise.allSettled([resolveDns(hostname, "A"), resolveDns(hostname, "AAAA")]);
+    const addresses = answers.flatMap((answer) => (answer.status === "fulfilled" ? answer.value : []));
+    if (addresses.length === 0) throw new Error("no A or AAAA record");
+    return addresses;
+  };
+}
+
 export interface UrlPolicy {
   allowInsecure: boolean;
   /** Absent where the runtime cannot resolve names: hostnames are then checked at delivery only. */
