@@ -7,7 +7,8 @@
 
 import { describe, expect, test } from "vitest";
 import type { OpenApiDocument } from "../../functions/api-gateway/openapi/document.ts";
-import type { Activity, ActivityResponse } from "../../functions/api-gateway/routes/activities/schema.ts";
+import { DEMO_CONTACT_ID, DEMO_DEAL_ID, DEMO_USER_ID, DEMO_WORKSPACE_ID } from "../../functions/_node/demo-seed.ts";
+import type { ActivityResponse } from "../../functions/api-gateway/routes/activities/schema.ts";
 import { apiDocument } from "../../functions/api-gateway/routes/index.ts";
 import type { ErrorBody } from "../../functions/_shared/errors.ts";
 import type { Fixtures, Workspace } from "../support/fixtures.ts";
@@ -466,10 +467,8 @@ function nested(depth: number): Record<string, unknown> {
 
 /** The seeded demo workspace (supabase/seed.sql): the doc's ids. */
 const DEMO: Workspace = {
-  workspaceId: "d0c5e000-0000-4000-8000-000000000001",
-  userId: "9a8b7c6d-5e4f-3a2b-1c0d-9e8f7a6b5c4d",
-  contactId: "123e4567-e89b-12d3-a456-426614174000",
-  dealId: "3f8e1d2c-4b5a-6d7e-8f9a-0b1c2d3e4f5a",
+  workspaceId: DEMO_WORKSPACE_ID,
+  userId: DEMO_USER_ID,
+  contactId: DEMO_CONTACT_ID,
+  dealId: DEMO_DEAL_ID,
 };
-
-export type { Activity };
