@@ -10,12 +10,12 @@ import { ApiError, errorBody } from "../_shared/errors.ts";
 import type { AppEnv } from "./context.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { routingPath } from "./public-path.ts";
-import { registerOperations } from "./operation.ts";
+import { registerOperations } from "./operation/pipeline.ts";
 import { createApi } from "./routes/index.ts";
-import { type ReferenceOptions, registerScalarBundle } from "./routes/reference/index.ts";
+import { type ReferenceOptions, registerScalarBundle } from "./routes/reference/scalar-bundle.ts";
 import type { Services } from "./services.ts";
 
-/** What only some runtimes provide; see routes/reference/index.ts. */
+/** What only some runtimes provide; see routes/reference/scalar-bundle.ts. */
 export type AppOptions = ReferenceOptions;
 
 export function createApp(services: Services, options: AppOptions = {}): Hono<AppEnv> {

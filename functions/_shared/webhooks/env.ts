@@ -26,11 +26,13 @@ const duration = (fallback: string) =>
   );
 
 export const DEFAULT_RETRY_SCHEDULE = "0,5s,5m,30m,2h,5h,10h,10h";
+/** How long a subscriber has to answer, unless WEBHOOK_TIMEOUT_MS says otherwise. */
+export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 
 export const WEBHOOK_ENV_ENTRIES = {
   /** Tests and local development: http:// to loopback hosts, and no address checks. */
   WEBHOOKS_ALLOW_INSECURE: flag(false),
-  WEBHOOK_TIMEOUT_MS: wholeNumber(10_000, 100, 120_000),
+  WEBHOOK_TIMEOUT_MS: wholeNumber(DEFAULT_WEBHOOK_TIMEOUT_MS, 100, 120_000),
   WEBHOOK_RETRY_SCHEDULE: v.pipe(
     v.optional(v.string(), DEFAULT_RETRY_SCHEDULE),
     v.check((text) => parseRetrySchedule(text) !== undefined, 'must be a list of durations like "0,5s,5m,30m,2h"'),
