@@ -3,7 +3,7 @@
 // validation, SSRF refusals, scopes, pagination, and the 404s of unknown or malformed ids.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { WebhookEndpoint } from "../../functions/api-gateway/routes/webhook-endpoints/schema.ts";
+import { MAX_ENDPOINTS_PER_WORKSPACE, type WebhookEndpoint } from "../../functions/api-gateway/routes/webhook-endpoints/schema.ts";
 import type { Scope, Workspace } from "../support/fixtures.ts";
 import { client, openHarness, type WebhookHarness } from "./harness.ts";
 
@@ -122,9 +122,9 @@ describe("POST /v1/webhook_endpoints", () => {
     expect((await a.get(`/v1/webhook_endpoints/${id}`)).body.data.webhook_endpoint.url).toBe("https://hooks.example.com/");
   });
 
-  test("at most 20 endpoints per workspace", async () => {
+  test("at most 20 endpoints per workspace (the limit the document states)", async () => {
     const { api: a } = await api();
-    for (let i = 0; i < 20; i++) expect((await a.post("/v1/webhook_endpoints", { url: `https://hooks.example.com/${i}`, events: ["*"] })).status).toBe(201);
+    for (let i = 0; i < MAX_ENDPOINTS_PER_WORKSPACE; i++) expect((await a.post("/v1/webhook_endpoints", { url: `https://hooks.example.com/${i}`, events: ["*"] })).status).toBe(201);
     const response = await a.post("/v1/webhook_endpoints", { url: "https://hooks.example.com/21", events: ["*"] });
     expect(response.status).toBe(409);
     expect(response.body.error.code).toBe("webhook_endpoint_limit_reached");
@@ -213,6 +213,20 @@ describe("GET, PATCH, DELETE", () => {
     expect((await a.delete(`/v1/webhook_endpoints/${id}`)).status).toBe(404);
     const retry = await a.post(`/v1/webhook_endpoints/${id}/deliveries/del_nope/retry`);
     expect(retry.status).toBe(404);
+  });
+
+  test("an id names the same endpoint in any letter case and without its prefix; ids in a path are one schema", async () => {
+    const { api: a } = await api();
+    const id: string = (await a.post("/v1/webhook_endpoints", { url: "https://hooks.example.com/", events: ["*"] })).body.data.webhook_endpoint.id;
+    const bare = id.slice("we_".length);
+    for (const form of [id.toUpperCase(), bare, bare.toUpperCase()]) {
+      const response = await a.get(`/v1/webhook_endpoints/${form}/deliveries`);
+      expect(response.status, form).toBe(200);
+      expect((await a.get(`/v1/webhook_endpoints/${form}`)).body.data.webhook_endpoint.id).toBe(id);
+    }
+    const page = await a.get(`/v1/webhook_endpoints?starting_after=${bare.toUpperCase()}`);
+    expect(page.status).toBe(200);
+    expect(page.body.data.webhook_endpoints.map((endpoint: WebhookEndpoint) => endpoint.id)).not.toContain(id);
   });
 
   test("wrong methods: 405 with Allow", async () => {
