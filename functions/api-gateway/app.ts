@@ -6,7 +6,7 @@
 
 import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { ApiError, errorBody } from "../_shared/errors.ts";
+import { ApiError, errorReply, internalError } from "../_shared/errors.ts";
 import type { AppEnv } from "./context.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { routingPath } from "./public-path.ts";
@@ -30,9 +30,8 @@ export function createApp(services: Services, options: AppOptions = {}): Hono<Ap
     if (error.status >= 500) {
       services.logger.error("request failed", { request_id: requestId, code: error.code, error: error.cause ?? error });
     }
-    const headers: Record<string, string> = { ...error.headers };
-    if (error.retryAfter !== undefined) headers["Retry-After"] = String(error.retryAfter);
-    return c.json(errorBody(error, requestId), error.status, headers);
+    const { body, status, headers } = errorReply(error, requestId);
+    return c.json(body, status, headers);
   };
   app.notFound((c) => respond(c, new ApiError("not_found", "No such route. See the API reference for the available ones.")));
   app.onError((thrown, c) => respond(c, asApiError(thrown)));
@@ -45,7 +44,5 @@ function asApiError(thrown: unknown): ApiError {
   if (thrown instanceof HTTPException && thrown.status === 413) {
     return new ApiError("payload_too_large", "The request body is too large.");
   }
-  return new ApiError("internal_error", "An internal error occurred. Quote the request id when reporting it.", {
-    cause: thrown,
-  });
+  return internalError(thrown);
 }

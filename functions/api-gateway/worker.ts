@@ -9,7 +9,7 @@
 import type { ExecutionContext, Hono } from "hono";
 import { chooseDataPath, describeDataPath, openDataPath } from "../_shared/db/data-path.ts";
 import { EnvError, GatewayEnvSchema, parseEnv } from "../_shared/env.ts";
-import { ApiError, errorBody } from "../_shared/errors.ts";
+import { ApiError, errorReply, newRequestId } from "../_shared/errors.ts";
 import { createJsonLogger } from "../_shared/log.ts";
 import { createApp } from "./app.ts";
 import type { AppEnv } from "./context.ts";
@@ -65,8 +65,8 @@ export default {
     const isolate = isolateFor(bindings);
     if ("app" in isolate) return isolate.app.fetch(request, bindings, ctx);
     // Every request of a misconfigured Worker: a 500 in the API's shape (the cause is logged once).
-    const requestId = `req_${crypto.randomUUID().replaceAll("-", "")}`;
     const error = new ApiError("internal_error", "The service is misconfigured. Quote the request id when reporting it.");
-    return Response.json(errorBody(error, requestId), { status: 500, headers: { "X-Request-Id": requestId } });
+    const { body, status, headers } = errorReply(error, newRequestId());
+    return Response.json(body, { status, headers });
   },
 };
