@@ -1,6 +1,7 @@
 // createApp: the whole API as one Hono router, built from services and started by a thin entry
-// per runtime (index.ts for Deno/Supabase, worker.ts for Workers, node.ts for Node). The routes
-// are the operations of routes/index.ts, which also generate the OpenAPI document the app serves.
+// per runtime (index.ts for Deno/Supabase, worker.ts for Workers, ../_node/server.ts for Node).
+// The routes are the operations of routes/index.ts, which also generate the OpenAPI document the
+// app serves.
 // One error handler turns every failure into the API's error shape; a 5xx logs its cause and
 // tells the client only the request id.
 

@@ -8,6 +8,7 @@
 
 import type { ExecutionContext, Hono } from "hono";
 import { chooseDataPath, describeDataPath, openDataPath } from "../_shared/db/data-path.ts";
+import { configuration } from "../_shared/entry.ts";
 import { EnvError, GatewayEnvSchema, parseEnv } from "../_shared/env.ts";
 import { ApiError, errorReply, newRequestId } from "../_shared/errors.ts";
 import { createJsonLogger } from "../_shared/log.ts";
@@ -39,16 +40,13 @@ function build(bindings: WorkerBindings): Isolate {
   for (const [name, value] of Object.entries(bindings)) if (typeof value === "string") raw[name] = value;
   const hyperdrive = bindings.HYPERDRIVE?.connectionString;
   if (hyperdrive) raw.DATABASE_URL = hyperdrive;
-  let env;
-  let dataPath;
-  try {
-    env = parseEnv(GatewayEnvSchema, raw);
-    dataPath = chooseDataPath(env);
-  } catch (error) {
-    if (!(error instanceof EnvError)) throw error;
-    console.error(error.message);
-    return { misconfigured: error };
-  }
+  const configured = configuration(() => {
+    const env = parseEnv(GatewayEnvSchema, raw);
+    return { env, dataPath: chooseDataPath(env) };
+  }, console.error);
+  // A Worker cannot exit: every request of this isolate answers 500 instead.
+  if (configured instanceof EnvError) return { misconfigured: configured };
+  const { env, dataPath } = configured;
   const logger = createJsonLogger({ level: env.LOG_LEVEL });
   const db = openDataPath(dataPath, env, { connectionPerCall: true });
   const app = createApp(createServices(env, db, { logger }));

@@ -7,9 +7,8 @@
 // checks its own bearer secret.
 
 import postgres from "postgres";
-import * as v from "valibot";
-import { EnvError, GatewayEnvSchema, parseEnv } from "../_shared/env.ts";
-import { wholeNumber } from "../_shared/env-fields.ts";
+import { configureOrExit } from "../_shared/entry.ts";
+import { parseEnv } from "../_shared/env.ts";
 import { createJsonLogger } from "../_shared/log.ts";
 import { dispatcherConfig } from "../_shared/webhooks/config.ts";
 import { createDispatcher } from "../_shared/webhooks/dispatcher.ts";
@@ -17,6 +16,7 @@ import { createSqlOutbox, type OutboxDatabase, type OutboxQuery } from "../_shar
 import { createFetchSender } from "../_shared/webhooks/sender.ts";
 import { resolverByRecordType } from "../_shared/webhooks/url-policy.ts";
 import { createDispatcherApp } from "./app.ts";
+import { DispatcherEnvSchema, dispatcherDatabaseUrl } from "./env.ts";
 
 // The slice of the Deno namespace used here, reached through globalThis so the project's tsc
 // (Node types) checks this file too.
@@ -28,28 +28,13 @@ interface DenoRuntime {
 }
 const { Deno } = globalThis as unknown as { Deno: DenoRuntime };
 
-const DispatcherEnvSchema = v.intersect([
-  GatewayEnvSchema,
-  v.object({
-    /** Edge functions have a wall-clock limit; stop claiming well before it. */
-    WEBHOOK_DRAIN_BUDGET_MS: wholeNumber(50_000, 0),
-  }),
-]);
-
-function configure(): { env: v.InferOutput<typeof DispatcherEnvSchema>; databaseUrl: string } {
-  try {
+const { env, databaseUrl } = configureOrExit(
+  () => {
     const env = parseEnv(DispatcherEnvSchema, Deno.env.toObject());
-    const databaseUrl = env.DATABASE_URL ?? env.SUPABASE_DB_URL;
-    if (!databaseUrl) throw new EnvError("Invalid environment:\n  - SUPABASE_DB_URL (or DATABASE_URL) is required");
-    return { env, databaseUrl };
-  } catch (error) {
-    if (!(error instanceof EnvError)) throw error;
-    console.error(error.message);
-    return Deno.exit(78); // EX_CONFIG
-  }
-}
-
-const { env, databaseUrl } = configure();
+    return { env, databaseUrl: dispatcherDatabaseUrl(env) };
+  },
+  { report: (message) => console.error(message), exit: (code) => Deno.exit(code) },
+);
 const logger = createJsonLogger({ level: env.LOG_LEVEL });
 const sql = postgres(databaseUrl, { max: 4, prepare: env.DATABASE_PREPARE, onnotice: () => {}, connection: { application_name: "webhook-dispatcher" } });
 const database: OutboxDatabase = {
