@@ -59,7 +59,7 @@ function send(c: Context<AppEnv>, operation: Operation, reply: Reply<unknown>): 
 }
 
 /** `/v1/activities/{id}` → `/v1/activities/:id` */
-export function honoPath(path: string): string {
+function honoPath(path: string): string {
   return path.replace(/\{([^}]+)\}/g, ":$1");
 }
 
