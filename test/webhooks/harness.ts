@@ -34,6 +34,8 @@ export interface DispatcherOptions extends Partial<DispatcherConfig> {
 export interface WebhookHarness {
   engine: Engine;
   admin: SqlExecutor;
+  /** The API's own database path (role anon, key in request.headers), as PostgREST calls it. */
+  database: Database;
   fixtures: Fixtures;
   app: Hono<AppEnv>;
   request(path: string, init?: RequestInit): Promise<Response>;
@@ -73,14 +75,18 @@ export async function openHarness(engine: Engine, options: { resolveHost?: HostR
     outboxExecutor = () => pgliteExecutor(pg);
     closers.push(() => api.close());
   }
+  // The database's own development switch follows the gateway's, as the Node entry sets it.
+  const allowInsecure = options.allowInsecure !== false;
+  await admin.query("select admin.allow_insecure_webhook_urls($1)", [allowInsecure]);
   const env = parseEnv(GatewayEnvSchema, {
     RATE_LIMIT_REQUESTS: "100000",
-    WEBHOOKS_ALLOW_INSECURE: options.allowInsecure === false ? "0" : "1",
+    WEBHOOKS_ALLOW_INSECURE: allowInsecure ? "1" : "0",
   });
   const app = createApp(createServices(env, api, { logger: silentLogger, resolveHost: options.resolveHost }));
   return {
     engine,
     admin,
+    database: api,
     fixtures: new Fixtures(admin),
     app,
     request: checkingResponses(async (path, init) => app.request(path, init), apiDocument()),
