@@ -38,6 +38,12 @@ async function main(): Promise<void> {
     });
     logger.info("migrations", { applied: report.applied, already_applied: report.skipped });
   }
+  // The embedded database is this process's alone: its switch for development webhook URLs
+  // (http to localhost, no address checks) follows WEBHOOKS_ALLOW_INSECURE. On PostgreSQL the
+  // operator sets it (README, webhooks).
+  if (database.kind === "embedded") {
+    await database.admin.query("select admin.allow_insecure_webhook_urls($1)", [env.WEBHOOKS_ALLOW_INSECURE]);
+  }
   const demo = env.seedDemo
     ? await seedDemo(database.admin, { demoApiKey: env.DEMO_API_KEY, keyFile: join(env.DATA_DIR, "demo-api-key") })
     : undefined;
