@@ -171,7 +171,8 @@ async function rawServer(answer: (request: string) => string | string[] | null, 
 }
 
 describe("the HTTP/1.1 exchange", () => {
-  const insecure = () => sender({ allowInsecure: true, connect: nodeConnect(), timeoutMs: 500 });
+  // Generous: only the test of silence waits for the timeout.
+  const insecure = (timeoutMs = 10_000) => sender({ allowInsecure: true, connect: nodeConnect(), timeoutMs });
 
   test("the request: POST, path and query, Host with the port, the body's length, the caller's headers", async () => {
     const requests: string[] = [];
@@ -210,7 +211,7 @@ describe("the HTTP/1.1 exchange", () => {
 
   test("a subscriber that never answers times out", async () => {
     const at = await rawServer(() => null);
-    expect(await insecure()({ url: `http://127.0.0.1:${at}/`, headers: {}, body: "{}" })).toMatchObject({ error: "Timed out after 500 ms." });
+    expect(await insecure(300)({ url: `http://127.0.0.1:${at}/`, headers: {}, body: "{}" })).toMatchObject({ error: "Timed out after 300 ms." });
   });
 
   test("a refused connection is reported as such", async () => {
