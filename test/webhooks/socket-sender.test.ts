@@ -132,6 +132,15 @@ describe("DNS rebinding: the connection goes to the address that was checked", (
     expect(targets).toHaveLength(0);
   });
 
+  test("an endpoint stored before the ASCII rule (an internationalised name) is still sent to, under its xn-- name", async () => {
+    const targets: ConnectTarget[] = [];
+    const asked: string[] = [];
+    const send = sender({ resolve: async (host) => (asked.push(host), [PUBLIC]), connect: routedConnect(targets) });
+    await send({ url: `https://b\u00fccher.example:${port}/`, headers: {}, body: "{}" });
+    expect(asked).toEqual(["xn--bcher-kva.example"]);
+    expect(targets).toEqual([{ host: PUBLIC, port, tls: { serverName: "xn--bcher-kva.example" } }]);
+  });
+
   test("the certificate is verified for the URL's name: a subscriber whose certificate names another host fails", async () => {
     const send = sender({ resolve: async () => [PUBLIC], connect: routedConnect([]) });
     const result = await send({ url: `https://elsewhere.test:${port}/`, headers: {}, body: "{}" });

@@ -1,13 +1,14 @@
 // Which URLs a webhook may be sent to. Checked when an endpoint is created or changed (the
 // gateway; the database repeats every rule that needs no DNS, migration
 // 20261202120000_webhook_url_rules.sql) and again before every delivery (the dispatcher),
-// because DNS can change in between. Production: https only, a plain host (ASCII letters,
-// digits, '-', '.', '_', or a bracketed IPv6 literal), and every address the host stands for
-// globally reachable (special-purpose-addresses.ts). Insecure mode (WEBHOOKS_ALLOW_INSECURE=1,
-// for tests and local development): https anywhere, plain http to loopback only, no address
-// checks. Refusals never say what a name resolved to, nor why resolving failed: the API must not
-// become a probe of the network it runs in. Resolution is injected per runtime (node:dns,
-// Deno.resolveDns).
+// because DNS can change in between. Production: https only, and every address the host stands
+// for globally reachable (special-purpose-addresses.ts). A URL is stored only in a plain form
+// (storageProblem: ASCII, a host of letters, digits, '-', '.', '_' or an IPv6 literal), so that the
+// database, which has no URL parser, reads the host as one would; deliveries parse the stored URL
+// with the URL parser and apply the rest. Insecure mode (WEBHOOKS_ALLOW_INSECURE=1, for tests and
+// local development): https anywhere, plain http to loopback only, no address checks. Refusals
+// never say what a name resolved to, nor why resolving failed: the API must not become a probe of
+// the network it runs in. Resolution is injected per runtime (node:dns, Deno.resolveDns).
 
 import { addressRefusal, parseIp } from "./special-purpose-addresses.ts";
 
@@ -38,38 +39,58 @@ export type UrlVerdict = { ok: true; url: URL } | { ok: false; reason: string };
 const MAX_LENGTH = 2048;
 const IN_DEVELOPMENT = "WEBHOOKS_ALLOW_INSECURE=1 allows it in development";
 const HTTPS_ONLY = `url must use https (plain http only to localhost, and only in development: ${IN_DEVELOPMENT}).`;
+const CREDENTIALS = "url must not contain credentials; the signature authenticates each request.";
 // scheme://authority then path or query; the authority ends at the first '/' or '?' (RFC 3986),
 // '#' and whitespace having been refused before.
 const URL_SHAPE = /^(https?):\/\/([^/?]*)([/?].*)?$/i;
 const AUTHORITY = /^([a-z0-9._-]+|\[[0-9a-f:.]+\])(?::([0-9]*))?$/i;
 
-/** What can be known from the text alone (no DNS); the SQL check applies the same rules. */
+/**
+ * The form a URL must have to be stored — the database's trigger applies the same grammar, and a
+ * URL parser can read nothing else into it: ASCII without spaces, `http(s)://`, no fragment, no
+ * credentials, a host of letters, digits, '-', '.', '_' or a bracketed IPv6 literal, a port
+ * from 1 to 65535. Undefined when the text has it.
+ */
+export function storageProblem(text: string): string | undefined {
+  if (text.length > MAX_LENGTH) return `url must be at most ${MAX_LENGTH} characters.`;
+  if (/[^\x21-\x7e]/.test(text)) {
+    return "url must be ASCII without spaces: percent-encode other characters, and write an internationalised domain name in its xn-- form.";
+  }
+  if (text.includes("#")) return "url must not contain a fragment.";
+  const shape = URL_SHAPE.exec(text);
+  if (!shape) return /^[a-z][a-z0-9+.-]*:/i.test(text) && !/^https?:/i.test(text) ? HTTPS_ONLY : "url must be an absolute URL (https://host/path).";
+  const authority = shape[2]!;
+  if (authority.includes("@")) return CREDENTIALS;
+  const parts = AUTHORITY.exec(authority);
+  if (!parts) return "url's host must be a domain name (letters, digits, '-', '.', '_') or an IP address, optionally with :port.";
+  if (parts[2] && !(Number(parts[2]) >= 1 && Number(parts[2]) <= 65535)) return "url's port must be between 1 and 65535.";
+  return undefined;
+}
+
+/**
+ * What every URL sent to must satisfy, as a URL parser reads it (no DNS): at delivery too, where
+ * an endpoint stored before storageProblem's grammar existed still gets its deliveries.
+ */
 export function checkUrlSyntax(text: string, allowInsecure: boolean): UrlVerdict {
   const refuse = (reason: string): UrlVerdict => ({ ok: false, reason });
   if (text.length > MAX_LENGTH) return refuse(`url must be at most ${MAX_LENGTH} characters.`);
-  if (/[^\x21-\x7e]/.test(text)) {
-    return refuse("url must be ASCII without spaces: percent-encode other characters, and write an internationalised domain name in its xn-- form.");
-  }
-  if (text.includes("#")) return refuse("url must not contain a fragment.");
-  const shape = URL_SHAPE.exec(text);
-  if (!shape) return refuse(/^[a-z][a-z0-9+.-]*:/i.test(text) && !/^https?:/i.test(text) ? HTTPS_ONLY : "url must be an absolute URL (https://host/path).");
-  const authority = shape[2]!;
-  if (authority.includes("@")) return refuse("url must not contain credentials; the signature authenticates each request.");
-  const parts = AUTHORITY.exec(authority);
-  if (!parts) return refuse("url's host must be a domain name (letters, digits, '-', '.', '_') or an IP address, optionally with :port.");
-  if (parts[2] && !(Number(parts[2]) >= 1 && Number(parts[2]) <= 65535)) return refuse("url's port must be between 1 and 65535.");
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     return refuse("url's host is neither a valid domain name nor a valid IP address.");
   }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return refuse(HTTPS_ONLY);
+  if (url.username !== "" || url.password !== "") return refuse(CREDENTIALS);
+  if (url.hash !== "" || text.includes("#")) return refuse("url must not contain a fragment.");
   if (url.protocol === "http:" && !(allowInsecure && isLoopbackHost(url.hostname))) return refuse(HTTPS_ONLY);
   return { ok: true, url };
 }
 
-/** Syntax, then the addresses the host stands for, per the policy. */
+/** The stored form, the syntax, then the addresses the host stands for, per the policy. */
 export async function checkWebhookUrl(text: string, policy: UrlPolicy): Promise<UrlVerdict> {
+  const form = storageProblem(text);
+  if (form !== undefined) return { ok: false, reason: form };
   const syntax = checkUrlSyntax(text, policy.allowInsecure);
   if (!syntax.ok || policy.allowInsecure) return syntax;
   const problem = await addressProblem(syntax.url.hostname, policy.resolve);
