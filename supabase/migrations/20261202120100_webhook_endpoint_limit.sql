@@ -13,11 +13,6 @@ create table app_private.webhook_endpoint_counts (
 );
 alter table app_private.webhook_endpoint_counts enable row level security;
 
--- No endpoint may be added or removed between the count and the trigger that keeps it.
-lock table app.webhook_endpoints in share row exclusive mode;
-insert into app_private.webhook_endpoint_counts (workspace_id, endpoints)
-select e.workspace_id, count(*) from app.webhook_endpoints e group by e.workspace_id;
-
 create function app_private.count_webhook_endpoints() returns trigger
 language plpgsql volatile security definer set search_path = ''
 as $$
@@ -46,6 +41,17 @@ end;
 $$;
 revoke execute on function app_private.count_webhook_endpoints() from public;
 
-create trigger count_webhook_endpoints
-  after insert or delete or update of workspace_id on app.webhook_endpoints
-  for each row execute function app_private.count_webhook_endpoints();
+-- The count and the trigger that keeps it in one statement, under a lock that lets no endpoint be
+-- added or removed in between. One statement because not every runner wraps a migration file in
+-- a transaction block: `supabase db push` sends its statements as an implicit transaction, where
+-- a bare LOCK TABLE is refused, and psql in autocommit would release the lock after it.
+do $$
+begin
+  lock table app.webhook_endpoints in share row exclusive mode;
+  insert into app_private.webhook_endpoint_counts (workspace_id, endpoints)
+  select e.workspace_id, count(*) from app.webhook_endpoints e group by e.workspace_id;
+  create trigger count_webhook_endpoints
+    after insert or delete or update of workspace_id on app.webhook_endpoints
+    for each row execute function app_private.count_webhook_endpoints();
+end;
+$$;
