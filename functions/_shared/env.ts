@@ -21,11 +21,11 @@ export const databaseFields = {
   SUPABASE_URL: v.optional(url),
   SUPABASE_ANON_KEY: v.optional(v.pipe(v.string(), v.minLength(1))),
   SUPABASE_PUBLISHABLE_KEY: v.optional(v.pipe(v.string(), v.minLength(1))),
-  // What hosted Supabase sets instead of the legacy anon key: {"default":"sb_publishable_…"}.
+  // What hosted Supabase sets next to the legacy anon key: {"default":"sb_publishable_…"}.
   SUPABASE_PUBLISHABLE_KEYS: v.optional(
     v.pipe(
       v.string(),
-      v.check((text) => publishableDefault(text) !== undefined, 'must be JSON like {"default":"sb_publishable_…"}'),
+      v.check((text) => publishableKeys(text) !== undefined, 'must be a JSON object of keys, like {"default":"sb_publishable_…"}'),
     ),
   ),
   SUPABASE_DB_URL: v.optional(postgresUrl),
@@ -57,12 +57,12 @@ export const GatewayEnvSchema = v.pipe(
 
 export type GatewayEnv = v.InferOutput<typeof GatewayEnvSchema>;
 
-/** The "default" key of SUPABASE_PUBLISHABLE_KEYS, or undefined when it has none. */
-export function publishableDefault(json: string): string | undefined {
+/** SUPABASE_PUBLISHABLE_KEYS as name → key (its non-empty string entries); undefined unless a JSON object. */
+export function publishableKeys(json: string): Record<string, string> | undefined {
   try {
     const parsed = JSON.parse(json) as unknown;
-    const key = parsed !== null && typeof parsed === "object" ? (parsed as Record<string, unknown>).default : undefined;
-    return typeof key === "string" && key !== "" ? key : undefined;
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return undefined;
+    return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === "string" && entry[1] !== ""));
   } catch {
     return undefined;
   }
