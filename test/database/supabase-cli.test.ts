@@ -17,6 +17,8 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
 const MIGRATIONS = readdirSync(join(PROJECT_DIR, "supabase", "migrations")).filter((file) => file.endsWith(".sql")).sort();
 const VERSIONS = MIGRATIONS.map((file) => file.split("_")[0]!);
 const INSTALL = "apt-get install postgresql-15-plpgsql-check; npm ci";
+// Each CLI start reads a 140 MB binary; on a busy machine that alone can take seconds.
+const CLI_TEST_MS = 90_000;
 
 /** What this machine lacks to run the CLI tests, or null. */
 async function missingPrerequisite(): Promise<string | null> {
@@ -73,7 +75,7 @@ describe.skipIf(missing !== null)("the Supabase CLI against PostgreSQL, without 
   it(`is the pinned ${PINNED_VERSION}`, async () => {
     const version = await supabaseCli(["--version"]);
     expect(version.stdout.trim(), version.transcript).toBe(PINNED_VERSION);
-  });
+  }, CLI_TEST_MS);
 
   describe("a fresh database shaped like a hosted project's (roles, extensions schema, pg_net's API)", () => {
     let database: TestDatabase;
@@ -86,23 +88,23 @@ describe.skipIf(missing !== null)("the Supabase CLI against PostgreSQL, without 
     });
 
     it("db push applies every migration, in order", async () => {
-      const push = await supabaseCli(["db", "push", "--db-url", withoutTls(database.adminUrl), "--yes"], { timeoutMs: 120_000 });
+      const push = await supabaseCli(["db", "push", "--db-url", withoutTls(database.adminUrl), "--yes"], { timeoutMs: 2 * CLI_TEST_MS });
       expect(push.code, push.transcript).toBe(0);
       const applied = [...push.stderr.matchAll(/Applying migration (\S+)\.\.\./g)].map((match) => match[1]);
       expect(applied, push.transcript).toEqual(MIGRATIONS);
       expect(push.stdout, push.transcript).toMatch(/Finished supabase db push/);
-    }, 120_000);
+    }, 2 * CLI_TEST_MS);
 
     it("migration list shows every local migration applied", async () => {
       await expectEveryMigrationApplied(database.adminUrl);
-    });
+    }, CLI_TEST_MS);
 
     it("a second db push finds nothing to do", async () => {
       const push = await supabaseCli(["db", "push", "--db-url", withoutTls(database.adminUrl), "--yes"]);
       expect(push.code, push.transcript).toBe(0);
       expect(push.stdout + push.stderr, push.transcript).toMatch(/Remote database is up to date/);
       expect(push.stderr, push.transcript).not.toMatch(/Applying migration/);
-    });
+    }, CLI_TEST_MS);
 
     it("db lint --level error finds nothing (pg_net present)", async () => {
       const [net] = await database.admin.query<{ found: boolean }>(
@@ -110,7 +112,7 @@ describe.skipIf(missing !== null)("the Supabase CLI against PostgreSQL, without 
       );
       expect(net!.found).toBe(true);
       await expectLintClean(database.adminUrl);
-    }, 60_000);
+    }, CLI_TEST_MS);
   });
 
   describe("plain PostgreSQL, migrated by the project's own migrator (no pg_net)", () => {
@@ -124,12 +126,12 @@ describe.skipIf(missing !== null)("the Supabase CLI against PostgreSQL, without 
 
     it("migration list sees the same history the CLI writes", async () => {
       await expectEveryMigrationApplied(database.adminUrl);
-    });
+    }, CLI_TEST_MS);
 
     it("db lint --level error finds nothing", async () => {
       const [net] = await database.admin.query<{ found: boolean }>("select to_regnamespace('net') is not null as found");
       expect(net!.found).toBe(false);
       await expectLintClean(database.adminUrl);
-    }, 60_000);
+    }, CLI_TEST_MS);
   });
 });
