@@ -6,6 +6,7 @@
 
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { Database } from "../../functions/_shared/db/database.ts";
 import { chooseDataPath, openDataPath } from "../../functions/_shared/db/data-path.ts";
 import { createSupabaseDatabase, ProjectKeyRefusedError } from "../../functions/_shared/db/supabase.ts";
 import { GatewayEnvSchema, parseEnv } from "../../functions/_shared/env.ts";
@@ -25,12 +26,12 @@ const PUBLISHABLE_KEY = "sb_publishable_hostedTestKey_0123456789";
 
 type ErrorJson = { error: { code: string; message: string; param?: string; request_id: string } };
 
-/** The gateway over supabase-js, with the data path chosen from `vars` as an edge entry does. */
-function gateway(vars: Record<string, string>) {
+/** The gateway over `db` (by default the data path an edge entry chooses from `vars`), logging errors into `errors`. */
+function gateway(vars: Record<string, string>, db?: Database) {
   const errors: LogFields[] = [];
   const logger: Logger = { debug() {}, info() {}, warn() {}, error: (_message, fields = {}) => errors.push(fields) };
   const env = parseEnv(GatewayEnvSchema, vars);
-  const app = createApp(createServices(env, openDataPath(chooseDataPath(env), env), { logger }));
+  const app = createApp(createServices(env, db ?? openDataPath(chooseDataPath(env), env), { logger }));
   const call = (method: string, path: string, key: string, body?: unknown) =>
     app.request(path, {
       method,
@@ -152,14 +153,8 @@ describe.skipIf(!available)("on a hosted project (PostgREST stand-in)", () => {
     test.each([521, 522, 523, 524, 530, 540, 544, 502, 503, 504])("HTTP %i → 503 service_unavailable with Retry-After", async (status) => {
       const key = await fixtures.key(await fixtures.workspace());
       const platform = (async () => new Response("<html>upstream trouble</html>", { status, headers: { "content-type": "text/html" } })) as typeof fetch;
-      const env = parseEnv(GatewayEnvSchema, {});
-      const db = createSupabaseDatabase({ url: "https://project.supabase.co", key: PUBLISHABLE_KEY, fetch: platform });
-      const app = createApp(createServices(env, db, { logger: { debug() {}, info() {}, warn() {}, error() {} } }));
-      const response = await app.request("/v1/activities", {
-        method: "POST",
-        headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
-        body: JSON.stringify({ type: "call" }),
-      });
+      const { call } = gateway({}, createSupabaseDatabase({ url: "https://project.supabase.co", key: PUBLISHABLE_KEY, fetch: platform }));
+      const response = await call("POST", "/v1/activities", key, { type: "call" });
       expect(response.status).toBe(503);
       expect(response.headers.get("retry-after")).toBe("1");
       expect(((await response.json()) as ErrorJson).error.code).toBe("service_unavailable");

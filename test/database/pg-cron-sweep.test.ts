@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresExecutor, type SqlExecutor } from "../../functions/_node/sql-executor.ts";
 import { startNodeServer } from "../support/node-server.ts";
+import { skipUnlessPrerequisites } from "../support/prerequisites.ts";
 import { postgresBinDir, type PrivatePostgres, startPrivatePostgres } from "../support/private-postgres.ts";
 import { migrationListRows, supabaseCli, withoutTls } from "../support/supabase-cli.ts";
 import { shapeLikeSupabase } from "../support/supabase-shape.ts";
@@ -34,18 +35,9 @@ function missingPrerequisite(): string | null {
   return null;
 }
 
-const missing = missingPrerequisite();
-if (missing && process.env.REQUIRE_SERVICES === "1") {
-  describe("pg_cron sweep", () => {
-    it("has PostgreSQL with pg_cron", () => {
-      throw new Error(`REQUIRE_SERVICES=1 but ${missing}.`);
-    });
-  });
-} else if (missing) {
-  console.warn(`\n${"!".repeat(78)}\n!! SKIPPING the pg_cron tests: ${missing}.\n${"!".repeat(78)}\n`);
-}
+const skip = skipUnlessPrerequisites("the pg_cron tests", missingPrerequisite(), "apt-get install postgresql-15 postgresql-15-cron; npm ci");
 
-describe.skipIf(missing !== null)("the pg_cron sweep on a private PostgreSQL with pg_cron", () => {
+describe.skipIf(skip)("the pg_cron sweep on a private PostgreSQL with pg_cron", () => {
   let server: PrivatePostgres;
   let admin: SqlExecutor;
   let cronVersion: number[];

@@ -9,6 +9,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { skipUnlessPrerequisites } from "../support/prerequisites.ts";
 import { POSTGRES_ADMIN_URL, serviceAvailable } from "../support/services.ts";
 import { migrationListRows, PINNED_VERSION, PROJECT_DIR, supabaseCli, withoutTls } from "../support/supabase-cli.ts";
 import { shapeLikeSupabase } from "../support/supabase-shape.ts";
@@ -45,16 +46,7 @@ async function missingPrerequisite(): Promise<string | null> {
   return null;
 }
 
-const missing = await missingPrerequisite();
-if (missing && process.env.REQUIRE_SERVICES === "1") {
-  describe("Supabase CLI", () => {
-    it("has PostgreSQL with plpgsql_check and the CLI", () => {
-      throw new Error(`REQUIRE_SERVICES=1 but ${missing}. Install with: ${INSTALL}`);
-    });
-  });
-} else if (missing) {
-  console.warn(`\n${"!".repeat(78)}\n!! SKIPPING the Supabase CLI tests: ${missing}.\n!! Run with REQUIRE_SERVICES=1 to make this a failure.\n${"!".repeat(78)}\n`);
-}
+const skip = skipUnlessPrerequisites("the Supabase CLI tests", await missingPrerequisite(), INSTALL);
 
 /** `db lint --level error`, failing (non-zero exit) on any error it reports. */
 async function expectLintClean(databaseUrl: string): Promise<void> {
@@ -71,7 +63,7 @@ async function expectEveryMigrationApplied(databaseUrl: string): Promise<void> {
   expect(migrationListRows(list.stdout), list.transcript).toEqual(VERSIONS.map((version) => [version, version]));
 }
 
-describe.skipIf(missing !== null)("the Supabase CLI against PostgreSQL, without Docker", () => {
+describe.skipIf(skip)("the Supabase CLI against PostgreSQL, without Docker", () => {
   it(`is the pinned ${PINNED_VERSION}`, async () => {
     const version = await supabaseCli(["--version"]);
     expect(version.stdout.trim(), version.transcript).toBe(PINNED_VERSION);
