@@ -113,6 +113,8 @@ describe.skipIf(skip)("the pg_cron sweep on a private PostgreSQL with pg_cron", 
     // The first attempt fails; its retry is due a second later, and only a poke makes the
     // dispatcher look again.
     subscriber.reply = () => (subscriber.received.length === 1 ? 500 : 204);
+    // The subscriber is on loopback over http: allowed in the database as an operator allows it.
+    await admin.query("select admin.allow_insecure_webhook_urls(true)");
     const dataDir = await mkdtemp(join(tmpdir(), "pg-cron-sweep-"));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const node = await startNodeServer({
