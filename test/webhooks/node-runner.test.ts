@@ -51,7 +51,7 @@ describe("Node runner on the embedded database", () => {
     const dataDir = await mkdtemp(join(tmpdir(), "webhooks-runner-"));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     await deliversThroughTheRunner({ DATA_DIR: dataDir });
-  }, 60_000);
+  }, 180_000);
 });
 
 const postgresAvailable = await serviceAvailable("postgres");
