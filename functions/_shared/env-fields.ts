@@ -1,18 +1,22 @@
 // The kinds of environment variable the entries read, as valibot fields: each parses the text
-// the environment holds into the value the code uses, with a message naming what was expected.
+// the environment holds into the value the code uses, with a message naming what was expected —
+// always "must …" (parseEnv prefixes the name), never the validator's own wording.
 
 import * as v from "valibot";
+
+/** One of `values`; refused as "must be one of a, b, c" like every other field's "must …". */
+export const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => v.picklist(values, `must be one of ${values.join(", ")}`);
 
 const FLAG_VALUES = ["1", "0", "true", "false", "yes", "no"] as const;
 const isOn = (value: (typeof FLAG_VALUES)[number]): boolean => value === "1" || value === "true" || value === "yes";
 
 /** "1"/"true"/"yes" or "0"/"false"/"no"; `fallback` when unset. */
 export const flag = (fallback: boolean) =>
-  v.pipe(v.optional(v.picklist(FLAG_VALUES), fallback ? "1" : "0"), v.transform(isOn));
+  v.pipe(v.optional(oneOf(FLAG_VALUES), fallback ? "1" : "0"), v.transform(isOn));
 
 /** Like flag, but undefined when unset, for defaults that depend on other variables. */
 export const optionalFlag = v.pipe(
-  v.optional(v.picklist(FLAG_VALUES)),
+  v.optional(oneOf(FLAG_VALUES)),
   v.transform((value) => (value === undefined ? undefined : isOn(value))),
 );
 
@@ -52,7 +56,7 @@ export const postgresUrl = v.pipe(v.string(), v.regex(/^postgres(ql)?:\/\//, "mu
 
 /** How much each function logs (one JSON line per request at info). */
 export const logFields = {
-  LOG_LEVEL: v.optional(v.picklist(["debug", "info", "warn", "error"]), "info"),
+  LOG_LEVEL: v.optional(oneOf(["debug", "info", "warn", "error"]), "info"),
 };
 
 /** Where a long-lived server listens and how long SIGTERM waits for requests in flight. */

@@ -1,7 +1,8 @@
 // Each function validates the parts of the environment it uses, and only those: the gateway
 // the database, rate limit, body limit, logging and webhook URL rules; the dispatcher the
 // database, logging and webhook delivery, never the gateway's rate or body limits; the Node
-// runner both. Durations are one field kind.
+// runner both. Durations are one field kind. Every refusal has one wording, `NAME must …`,
+// and a variable with a fixed set of values names them.
 
 import { describe, expect, test } from "vitest";
 import { EnvError, GatewayEnvSchema, parseEnv } from "../../functions/_shared/env.ts";
@@ -44,6 +45,52 @@ describe("the parts each function validates", () => {
     expect(refused(NodeEnvSchema, { ...GATEWAY_ONLY, ...DELIVERY_ONLY })).toEqual(Object.keys({ ...GATEWAY_ONLY, ...DELIVERY_ONLY }).sort());
     const env = parseEnv(NodeEnvSchema, { WEBHOOK_DISABLE_AFTER: "2h", RATE_LIMIT_WINDOW: "500ms" });
     expect([env.WEBHOOK_DISABLE_AFTER, env.RATE_LIMIT_WINDOW, env.WEBHOOK_RETRY_SCHEDULE[1]]).toEqual([7_200_000, 500, 5000]);
+  });
+});
+
+/** Every variable a schema reads, found by walking its objects, intersections and pipes. */
+function variables(schema: v.GenericSchema): string[] {
+  const node = schema as unknown as { type: string; entries?: Record<string, unknown>; options?: v.GenericSchema[]; pipe?: v.GenericSchema[] };
+  if (node.pipe && node.pipe[0] !== schema) return variables(node.pipe[0]!);
+  if (node.type === "object") return Object.keys(node.entries!);
+  if (node.type === "intersect") return node.options!.flatMap(variables);
+  return [];
+}
+
+describe("one wording for every refusal", () => {
+  test.each([
+    ["the Node runner", NodeEnvSchema],
+    ["the dispatcher", DispatcherEnvSchema],
+    ["the edge gateway", GatewayEnvSchema],
+  ] as const)("%s: a bad value of any variable reads `NAME must …`, never the validator's own text", (_name, schema) => {
+    const names = variables(schema);
+    expect(names.length).toBeGreaterThan(10);
+    // A value no field accepts except free text (HOST, DATA_DIR, keys): those are not refused.
+    const raw = Object.fromEntries(names.map((name) => [name, "not-valid ✗"]));
+    let message = "";
+    try {
+      parseEnv(schema, raw);
+    } catch (error) {
+      if (!(error instanceof EnvError)) throw error;
+      message = error.message;
+    }
+    const problems = message.split("\n").slice(1);
+    expect(problems.length).toBeGreaterThan(5);
+    for (const problem of problems) {
+      expect(problem).toMatch(/^  - [A-Z][A-Z0-9_]* (and [A-Z][A-Z0-9_]* )?must /);
+      expect(problem).not.toMatch(/Invalid|Expected|received/);
+    }
+  });
+
+  test("a variable with a fixed set of values names them all", () => {
+    expect(() => parseEnv(NodeEnvSchema, { LOG_LEVEL: "loud", MIGRATE: "maybe", WEBHOOKS_ALLOW_INSECURE: "sure" })).toThrow(
+      new EnvError(
+        "Invalid environment:\n" +
+          "  - LOG_LEVEL must be one of debug, info, warn, error\n" +
+          "  - WEBHOOKS_ALLOW_INSECURE must be one of 1, 0, true, false, yes, no\n" +
+          "  - MIGRATE must be one of 1, 0, true, false, yes, no",
+      ),
+    );
   });
 });
 
