@@ -177,8 +177,13 @@ describe.skipIf(!available)("operating the Node server on PostgreSQL", () => {
         headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
         body: JSON.stringify({ type: "call", contact_id: crypto.randomUUID() }),
       });
-      await expect.poll(() => server.logs.filter((line) => line.msg === "request").length).toBe(2);
-      const [ok, notFound] = server.logs.filter((line) => line.msg === "request");
+      // No route: the log names the method and the path — without the query, and without a
+      // path segment that looks like a secret (a key pasted into the URL by mistake).
+      const secretInQuery = "s3cr3t-query-value";
+      const unrouted = await fetch(`${server.baseUrl}/v1/no-such-thing/${key}/x?api_key=${secretInQuery}`);
+      expect(unrouted.status).toBe(404);
+      await expect.poll(() => server.logs.filter((line) => line.msg === "request").length).toBe(3);
+      const [ok, notFound, noRoute] = server.logs.filter((line) => line.msg === "request");
       expect(ok).toMatchObject({
         level: "info",
         request_id: created.headers.get("x-request-id"),
@@ -189,6 +194,8 @@ describe.skipIf(!available)("operating the Node server on PostgreSQL", () => {
       });
       expect(typeof ok!.latency_ms).toBe("number");
       expect(notFound).toMatchObject({ status: 404, error_code: "contact_not_found", request_id: refused.headers.get("x-request-id") });
+      expect(noRoute).toMatchObject({ method: "GET", route: null, path: "/v1/no-such-thing/[redacted]/x", status: 404, error_code: "not_found" });
+      expect(server.output()).not.toContain(secretInQuery);
       expect(server.output()).not.toContain(key);
       expect(server.output()).not.toContain(key.slice(4));
     } finally {
