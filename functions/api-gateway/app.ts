@@ -3,12 +3,14 @@
 // The routes are the operations of routes/index.ts, which also generate the OpenAPI document the
 // app serves.
 // One error handler turns every failure into the API's error shape; a 5xx logs its cause and
-// tells the client only the request id.
+// tells the client only the request id. A client that hung up mid-body gets no answer (there is
+// no one to read it): its request is logged with nginx's 499, at info, without a stack.
 
 import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ApiError, errorReply, internalError } from "../_shared/errors.ts";
 import type { AppEnv } from "./context.ts";
+import { ClientClosedRequest } from "./middleware/body-limit.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { routingPath } from "./public-path.ts";
 import { registerOperations } from "./operation/pipeline.ts";
@@ -35,10 +37,19 @@ export function createApp(services: Services, options: AppOptions = {}): Hono<Ap
     return c.json(body, status, headers);
   };
   app.notFound((c) => respond(c, new ApiError("not_found", "No such route. See the API reference for the available ones.")));
-  app.onError((thrown, c) => respond(c, asApiError(thrown)));
+  app.onError((thrown, c) => {
+    if (thrown instanceof ClientClosedRequest) {
+      c.set("errorCode", "client_closed_request");
+      return new Response(null, { status: CLIENT_CLOSED_REQUEST });
+    }
+    return respond(c, asApiError(thrown));
+  });
 
   return app;
 }
+
+/** nginx's status for a request whose client closed the connection first; never sent. */
+const CLIENT_CLOSED_REQUEST = 499;
 
 function asApiError(thrown: unknown): ApiError {
   if (thrown instanceof ApiError) return thrown;

@@ -366,6 +366,20 @@ export function describeActivitiesContract(name: string, target: () => ContractT
       expect(response.status).toBe(201);
     });
 
+    test("a content coding other than identity → 415 unsupported_media_type (gzip is not decoded, nor a plain body labelled gzip accepted)", async () => {
+      const { fixtures } = target();
+      const key = await fixtures.key(await fixtures.workspace());
+      const json = JSON.stringify({ type: "call", title: "compressed" });
+      const gzipped = new Uint8Array(await new Response(new Blob([json]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
+      await writesNothing(async () => {
+        for (const [encoding, body] of [["gzip", gzipped], ["gzip", json], ["br", json], ["identity, gzip", json]] as const) {
+          const refused = await expectError(await post(key, body, { headers: { "Content-Encoding": encoding } }), 415, "unsupported_media_type");
+          expect(refused.error.message).toMatch(/Content-Encoding/);
+        }
+      });
+      expect((await post(key, json, { headers: { "Content-Encoding": "identity" } })).status).toBe(201);
+    });
+
     test("a chunked body (no Content-Length) is read under the same limit", async () => {
       const { fixtures, bodyLimitBytes } = target();
       const key = await fixtures.key(await fixtures.workspace());

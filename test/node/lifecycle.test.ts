@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { request } from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -198,6 +199,37 @@ describe.skipIf(!available)("operating the Node server on PostgreSQL", () => {
       expect(server.output()).not.toContain(secretInQuery);
       expect(server.output()).not.toContain(key);
       expect(server.output()).not.toContain(key.slice(4));
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("a client that hangs up mid-body is logged as an aborted request (499, info), not a server error", async () => {
+    const fixtures = new Fixtures(database.admin);
+    const ws = await fixtures.workspace();
+    const key = await fixtures.key(ws);
+    const server = await startNodeServer({ DATABASE_URL: database.apiUrl, MIGRATE: "0", SEED_DEMO: "0", WEBHOOKS_DISPATCHER: "0" });
+    const { hostname, port } = new URL(server.baseUrl);
+    try {
+      // Once with a Content-Length, once chunked: half a body, then the connection closes.
+      for (const framing of [{ "Content-Length": "1000" }, { "Transfer-Encoding": "chunked" }]) {
+        const socket = connect({ host: hostname, port: Number(port) });
+        await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+        const head = Object.entries({ Host: `${hostname}:${port}`, Authorization: `Bearer ${key}`, "Content-Type": "application/json", ...framing })
+          .map(([name, value]) => `${name}: ${value}\r\n`)
+          .join("");
+        const part = '{"type":"call","title":"';
+        socket.write(`POST /v1/activities HTTP/1.1\r\n${head}\r\n${"Transfer-Encoding" in framing ? `${part.length.toString(16)}\r\n${part}\r\n` : part}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        socket.destroy();
+      }
+      await expect.poll(() => server.logs.filter((line) => line.msg === "request").length, { timeout: 5000 }).toBe(2);
+      for (const line of server.logs.filter((line) => line.msg === "request")) {
+        expect(line).toMatchObject({ level: "info", method: "POST", route: "/v1/activities", status: 499, error_code: "client_closed_request" });
+      }
+      expect(server.logs.filter((line) => line.level === "error")).toEqual([]);
+      expect(server.output()).not.toMatch(/\bat .+:\d+:\d+/);
+      expect(await fixtures.activityCount(ws)).toBe(0);
     } finally {
       await server.stop();
     }

@@ -2,10 +2,29 @@
 // Content-Length when sent, otherwise while streaming a chunked upload — so an oversized body
 // costs neither memory nor a database call. The bytes land on the context for the JSON parser.
 // The limit is BODY_LIMIT_BYTES, or what the operation derives from it (a batch takes more).
+// A body that cannot be read to its end means the client went away mid-upload (the body is the
+// client's stream): that is ClientClosedRequest, logged as such, not a server error.
 
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../../_shared/errors.ts";
 import type { AppEnv } from "../context.ts";
+
+/** The client closed the connection before its body arrived; nobody is left to answer. */
+export class ClientClosedRequest extends Error {
+  constructor(cause: unknown) {
+    super("The client closed the connection before sending the whole body.", { cause });
+    this.name = "ClientClosedRequest";
+  }
+}
+
+/** `read`, with a failure to read the client's body reported as ClientClosedRequest. */
+async function fromClient<T>(read: Promise<T>): Promise<T> {
+  try {
+    return await read;
+  } catch (error) {
+    throw new ClientClosedRequest(error);
+  }
+}
 
 export function bodyLimit(limitBytes: (configured: number) => number = (configured) => configured): MiddlewareHandler<AppEnv> {
   return async function bodyLimit(c, next) {
@@ -17,7 +36,7 @@ export function bodyLimit(limitBytes: (configured: number) => number = (configur
       if (Number(declared) > limit) throw tooLarge();
       // HTTP framing stops the body at the declared length, so it can be read in one go —
       // which on Node skips the web-streams machinery altogether.
-      const bytes = new Uint8Array(await c.req.raw.arrayBuffer());
+      const bytes = new Uint8Array(await fromClient(c.req.raw.arrayBuffer()));
       if (bytes.byteLength > limit) throw tooLarge();
       c.set("rawBody", bytes);
       return next();
@@ -32,7 +51,7 @@ export function bodyLimit(limitBytes: (configured: number) => number = (configur
     let size = 0;
     const reader = body.getReader();
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await fromClient(reader.read());
       if (done) break;
       size += value.byteLength;
       if (size > limit) {
