@@ -449,7 +449,7 @@ export interface components {
                  * @description Stable and machine-readable: branch on this, not on the message.
                  * @enum {string}
                  */
-                code: "invalid_json" | "invalid_field" | "missing_required_field" | "metadata_too_large" | "invalid_key" | "insufficient_permissions" | "not_found" | "activity_not_found" | "contact_not_found" | "deal_not_found" | "webhook_endpoint_not_found" | "delivery_not_found" | "method_not_allowed" | "webhook_endpoint_disabled" | "webhook_endpoint_limit_reached" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable";
+                code: "invalid_json" | "invalid_field" | "missing_required_field" | "metadata_too_large" | "invalid_request" | "invalid_key" | "insufficient_permissions" | "not_found" | "activity_not_found" | "contact_not_found" | "deal_not_found" | "webhook_endpoint_not_found" | "delivery_not_found" | "method_not_allowed" | "request_timeout" | "webhook_endpoint_disabled" | "webhook_endpoint_limit_reached" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "request_headers_too_large" | "internal_error" | "service_unavailable";
                 /** @description What went wrong and how to fix it, for a developer. May change. */
                 message: string;
                 /** @description The request field or parameter the error is about, when there is one. */

@@ -13,6 +13,7 @@ import { createJsonLogger } from "../_shared/log.ts";
 import { createApp } from "../api-gateway/app.ts";
 import { CREATE_ACTIVITY_EXAMPLE } from "../api-gateway/routes/activities/schema.ts";
 import { createServices } from "../api-gateway/services.ts";
+import { answerClientErrors } from "./client-errors.ts";
 import { openDatabase } from "./database.ts";
 import { DEMO_SCOPES, seedDemo } from "./demo-seed.ts";
 import { migrate } from "./migrations.ts";
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
     });
     if (demo) printWelcome(base, demo.apiKey);
   }) as Server;
+  answerClientErrors(server, logger);
 
   // Webhooks: this process also delivers activity.created to subscribers (woken by the
   // trigger's pg_notify, plus a sweep timer for retries). WEBHOOKS_DISPATCHER=0 leaves that to

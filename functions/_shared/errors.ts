@@ -9,6 +9,8 @@ export const ERROR_STATUS = {
   invalid_field: 400,
   missing_required_field: 400,
   metadata_too_large: 400,
+  // The HTTP message itself is malformed (answered by the Node server's parser, before routing).
+  invalid_request: 400,
   invalid_key: 401,
   insufficient_permissions: 403,
   not_found: 404,
@@ -18,11 +20,15 @@ export const ERROR_STATUS = {
   webhook_endpoint_not_found: 404,
   delivery_not_found: 404,
   method_not_allowed: 405,
+  // The client took too long to send its request (Node's headersTimeout / requestTimeout).
+  request_timeout: 408,
   webhook_endpoint_disabled: 409,
   webhook_endpoint_limit_reached: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  // Request headers over the server's limit (Node: 16 KiB in total).
+  request_headers_too_large: 431,
   internal_error: 500,
   service_unavailable: 503,
 } as const;
