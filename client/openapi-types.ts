@@ -678,7 +678,7 @@ export interface operations {
             };
             /**
              * @description Unsupported media type:
-             *     - `unsupported_media_type`: the body is not sent as `application/json` (charset, if given, UTF-8)
+             *     - `unsupported_media_type`: the body is not sent as `application/json` (charset, if given, UTF-8), or is sent with a Content-Encoding other than identity
              */
             415: {
                 headers: {
@@ -1326,7 +1326,7 @@ export interface operations {
             };
             /**
              * @description Unsupported media type:
-             *     - `unsupported_media_type`: the body is not sent as `application/json` (charset, if given, UTF-8)
+             *     - `unsupported_media_type`: the body is not sent as `application/json` (charset, if given, UTF-8), or is sent with a Content-Encoding other than identity
              */
             415: {
                 headers: {
@@ -1907,7 +1907,7 @@ export interface operations {
             };
             /**
              * @description Unsupported media type:
-             *     - `unsupported_media_type`: the body is not sent as `application/json` (charset, if given, UTF-8)
+             *     - `unsupported_media_type`: the body is not sent as `application/json` (charset, if given, UTF-8), or is sent with a Content-Encoding other than identity
              */
             415: {
                 headers: {

@@ -158,8 +158,49 @@ describe.skipIf(!available)("operating the Node server on PostgreSQL", () => {
     const bad = await runKeysCli(["create", "--scopes", "activities:write", "--workspace", "nope"], env);
     expect(bad.code).toBe(64);
     expect(bad.stderr).toMatch(/--workspace must be a UUID/);
-    const badScope = await runKeysCli(["create", "--scopes", "everything"], env);
-    expect(badScope.code).toBe(1);
+  });
+
+  test("keys CLI: refuses what it cannot do well, says where it works, shows expiry", async () => {
+    const env = { DATABASE_URL: database.apiUrl };
+    const workspace = crypto.randomUUID();
+    const user = crypto.randomUUID();
+
+    // A bad scope names itself and the allowed ones, before touching the database.
+    const badScope = await runKeysCli(["create", "--scopes", "activities:write,everything", "--workspace", workspace, "--user", user], env);
+    expect(badScope.code).toBe(64);
+    expect(badScope.stderr).toContain('Unknown scope "everything"; the scopes are activities:write, activities:read, webhooks:write, webhooks:read.');
+    // An expiry in the past would make a key that never works.
+    const past = await runKeysCli(["create", "--scopes", "activities:write", "--workspace", workspace, "--user", user, "--expires-at", "2020-01-01T00:00:00Z"], env);
+    expect(past.code).toBe(64);
+    expect(past.stderr).toMatch(/--expires-at must be in the future/);
+
+    // A new workspace is created with its first member, and says so.
+    const expires = "2099-01-01T00:00:00.000Z";
+    const first = await runKeysCli(["create", "--scopes", "activities:write", "--workspace", workspace, "--user", user, "--expires-at", expires], env);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain(`Created workspace ${workspace} with member ${user}`);
+    expect(first.stderr).toMatch(/PostgreSQL at 127\.0\.0\.1:5432\//);
+    // A user who is not a member of an existing workspace is refused, unless added explicitly.
+    const stranger = crypto.randomUUID();
+    const refused = await runKeysCli(["create", "--scopes", "activities:write", "--workspace", workspace, "--user", stranger], env);
+    expect(refused.code).toBe(64);
+    expect(refused.stderr).toContain(`User ${stranger} is not a member of workspace ${workspace}`);
+    expect(refused.stderr).toContain("--add-user");
+    const added = await runKeysCli(["create", "--scopes", "activities:read", "--workspace", workspace, "--user", stranger, "--add-user"], env);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stderr).toContain(`Added user ${stranger} to workspace ${workspace}`);
+
+    const listed = await runKeysCli(["list", "--workspace", workspace], env);
+    expect(listed.stdout).toContain(`expires=${expires}`);
+    expect(listed.stdout).toContain("expires=never");
+
+    for (const help of [["--help"], ["-h"], ["help"]]) {
+      const shown = await runKeysCli(help, {});
+      expect(shown.code, help.join(" ")).toBe(0);
+      expect(shown.stdout).toContain("npm run keys -- create --scopes");
+    }
+    const unknownOption = await runKeysCli(["list", "--bogus"], env);
+    expect(unknownOption.code).toBe(64);
   });
 
   test("one structured log line per request, with workspace and latency — and never the key", async () => {
