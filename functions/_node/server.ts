@@ -5,7 +5,6 @@
 
 import { createHash } from "node:crypto";
 import type { Server } from "node:http";
-import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { configureOrExit, listenerUrl, stopGracefullyOnSignals } from "../_shared/entry.ts";
 import { parseEnv } from "../_shared/env.ts";
@@ -15,7 +14,7 @@ import { CREATE_ACTIVITY_EXAMPLE } from "../api-gateway/routes/activities/schema
 import { createServices } from "../api-gateway/services.ts";
 import { answerClientErrors } from "./client-errors.ts";
 import { openDatabase } from "./database.ts";
-import { DEMO_SCOPES, seedDemo } from "./demo-seed.ts";
+import { DEMO_SCOPES, demoKeyFile, seedDemo } from "./demo-seed.ts";
 import { migrate } from "./migrations.ts";
 import { NodeEnvSchema } from "./node-env.ts";
 import { findScalarBundle } from "./scalar-bundle.ts";
@@ -46,7 +45,7 @@ async function main(): Promise<void> {
     await database.admin.query("select admin.allow_insecure_webhook_urls($1)", [env.WEBHOOKS_ALLOW_INSECURE]);
   }
   const demo = env.seedDemo
-    ? await seedDemo(database.admin, { demoApiKey: env.DEMO_API_KEY, keyFile: join(env.DATA_DIR, "demo-api-key") })
+    ? await seedDemo(database.admin, { demoApiKey: env.DEMO_API_KEY, keyFile: demoKeyFile(env.DATA_DIR, env.DATABASE_URL) })
     : undefined;
 
   const services = createServices(env, database.api, {

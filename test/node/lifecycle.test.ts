@@ -42,6 +42,8 @@ function runScript(script: string, args: string[], env: Record<string, string>):
   });
 }
 
+const postgresAvailable = await serviceAvailable("postgres");
+
 test("npm start with a bad environment exits 78 (EX_CONFIG), naming every bad variable, and serves nothing", async () => {
   const result = await runScript("functions/_node/server.ts", [], { RATE_LIMIT_WINDOW: "ten seconds", PORT: "http", WEBHOOK_RETRY_SCHEDULE: "0,soon" });
   expect(result.code).toBe(78);
@@ -60,7 +62,7 @@ describe("npm start with nothing configured (embedded PGlite)", () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  test("seeds the doc's ids, prints a working key and curl; a restart reuses both", async () => {
+  test("seeds the doc's ids, prints a working key and curl; a restart reuses both, whatever was seeded elsewhere meanwhile", async () => {
     const first = await startNodeServer({ DATA_DIR: dataDir, PORT: "0" }, { timeoutMs: 60_000 });
     let key: string;
     try {
@@ -87,6 +89,30 @@ describe("npm start with nothing configured (embedded PGlite)", () => {
       expect(await first.stop()).toBe(0);
     }
 
+    // The keys CLI on the same data directory says it uses the embedded database.
+    const listed = await runKeysCli(["list"], { DATA_DIR: dataDir });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stderr).toContain(`keys: using the embedded database in ${dataDir} (no DATABASE_URL set)`);
+    expect(listed.stdout).toContain(key.slice(0, 12));
+
+    // A demo seed into PostgreSQL from the same directory keeps its own key file: the embedded
+    // database's key is still the one printed next time.
+    if (postgresAvailable) {
+      const database = await createTestDatabase("lifecycle_demo");
+      try {
+        const seeded = await startNodeServer({ DATA_DIR: dataDir, DATABASE_URL: database.apiUrl, DATABASE_ADMIN_URL: database.adminUrl, SEED_DEMO: "1", WEBHOOKS_DISPATCHER: "0" });
+        try {
+          await expect.poll(() => /Demo API key[^\n]*: wbk_/.test(seeded.output()), { timeout: 5000 }).toBe(true);
+          expect(/Demo API key[^\n]*: (wbk_[0-9a-f]{64})/.exec(seeded.output())![1]).not.toBe(key);
+        } finally {
+          await seeded.stop();
+        }
+        expect((await readFile(join(dataDir, "demo-api-key"), "utf8")).trim()).toBe(key);
+      } finally {
+        await database.drop();
+      }
+    }
+
     const second = await startNodeServer({ DATA_DIR: dataDir, PORT: "0" }, { timeoutMs: 60_000 });
     try {
       await expect.poll(() => second.output().includes(key), { timeout: 5000 }).toBe(true);
@@ -103,9 +129,7 @@ describe("npm start with nothing configured (embedded PGlite)", () => {
   }, 120_000);
 });
 
-const available = await serviceAvailable("postgres");
-
-describe.skipIf(!available)("operating the Node server on PostgreSQL", () => {
+describe.skipIf(!postgresAvailable)("operating the Node server on PostgreSQL", () => {
   let database: TestDatabase;
 
   beforeAll(async () => {
