@@ -6,13 +6,15 @@
 import { createHash } from "node:crypto";
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
-import { configureOrExit, listenerUrl, stopGracefullyOnSignals } from "../_shared/entry.ts";
+import { databaseLocation, probeSchema } from "../_shared/db/schema-probe.ts";
+import { configureOrExit, listenerUrl, listenFailure, START_FAILED, stopGracefullyOnSignals } from "../_shared/entry.ts";
 import { parseEnv } from "../_shared/env.ts";
 import { createJsonLogger } from "../_shared/log.ts";
 import { createApp } from "../api-gateway/app.ts";
 import { CREATE_ACTIVITY_EXAMPLE } from "../api-gateway/routes/activities/schema.ts";
 import { createServices } from "../api-gateway/services.ts";
 import { answerClientErrors } from "./client-errors.ts";
+import { migrationFailure } from "./postgres-failure.ts";
 import { openDatabase } from "./database.ts";
 import { DEMO_SCOPES, demoKeyFile, seedDemo } from "./demo-seed.ts";
 import { migrate } from "./migrations.ts";
@@ -31,12 +33,15 @@ async function main(): Promise<void> {
 
   if (env.migrate) {
     const report = await migrate(database.admin).catch((error: unknown) => {
-      throw new Error(
-        `Applying migrations failed${database.kind === "postgres" && !env.DATABASE_ADMIN_URL ? " (if DATABASE_URL's role may not change the schema, set DATABASE_ADMIN_URL to an owner's URL, or MIGRATE=0)" : ""}: ${(error as Error).message}`,
-        { cause: error },
-      );
+      throw new Error(migrationFailure(error, env), { cause: error });
     });
     logger.info("migrations", { applied: report.applied, already_applied: report.skipped });
+  } else {
+    // Not migrating: make sure the database has the API before serving it (one call).
+    const schema = await probeSchema(database.api, database.kind === "postgres" ? databaseLocation(env.DATABASE_URL!) : database.description);
+    if (schema.state === "missing") throw new Error(schema.message);
+    if (schema.state === "unreachable") logger.warn("database unreachable at start; serving, requests get 503 until it is back", { error: String(schema.error) });
+    if (schema.state === "unexpected") logger.warn("could not check the database's API at start", { error: schema.error });
   }
   // The embedded database is this process's alone: its switch for development webhook URLs
   // (http to localhost, no address checks) follows WEBHOOKS_ALLOW_INSECURE. On PostgreSQL the
@@ -68,6 +73,10 @@ async function main(): Promise<void> {
     });
     if (demo) printWelcome(base, demo.apiKey);
   }) as Server;
+  server.once("error", (error) => {
+    const reason = listenFailure(error, env.HOST, env.PORT);
+    fail(reason ?? (error instanceof Error ? error.message : String(error)));
+  });
   answerClientErrors(server, logger);
 
   // Webhooks: this process also delivers activity.created to subscribers (woken by the
@@ -111,7 +120,10 @@ function printWelcome(base: string, apiKey: string): void {
   );
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`api-gateway failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+/** One line on stderr and a non-zero exit: how the entry reports that it cannot start. */
+function fail(reason: string): never {
+  process.stderr.write(`${START_FAILED} ${reason.replaceAll("\n", " ")}\n`);
   process.exit(1);
-});
+}
+
+main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));

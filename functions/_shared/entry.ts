@@ -1,7 +1,8 @@
 // The steps every entry (Deno, Node, Workers, the dispatcher) takes the same way, with the
 // runtime's own calls handed in: read the environment, and on a bad one report every problem
-// once and stop with EX_CONFIG; and on SIGTERM/SIGINT stop accepting, let the requests in
-// flight finish, release what the process holds, and exit — or give up after a timeout.
+// once and stop with EX_CONFIG; say in one line why it cannot listen; and on SIGTERM/SIGINT
+// stop accepting, let the requests in flight finish, release what the process holds, and exit —
+// or give up after a timeout.
 
 import { EnvError } from "./env.ts";
 import type { Logger } from "./log.ts";
@@ -29,6 +30,29 @@ export function configureOrExit<T>(configure: () => T, runtime: { report(message
 /** `http://host:port` of a listening server (an IPv6 address in brackets). */
 export function listenerUrl(hostname: string, port: number): string {
   return `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
+}
+
+/** How an entry that cannot start says so: one line on stderr, then a non-zero exit. */
+export const START_FAILED = "api-gateway failed to start:";
+
+/**
+ * Why `hostname:port` cannot be listened on, in a sentence, for the errors a newcomer meets
+ * (Node's EADDRINUSE/EACCES/EADDRNOTAVAIL codes, Deno's AddrInUse/PermissionDenied/
+ * AddrNotAvailable error names); undefined for anything else.
+ */
+export function listenFailure(error: unknown, hostname: string, port: number): string | undefined {
+  const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
+  const kind = typeof code === "string" && code.startsWith("E") ? code : name;
+  if (kind === "EADDRINUSE" || kind === "AddrInUse") {
+    return `port ${port} on ${hostname} is in use (is another server running? set PORT to use another).`;
+  }
+  if (kind === "EACCES" || kind === "PermissionDenied") {
+    return `not allowed to listen on port ${port} on ${hostname} (ports below 1024 need privileges; set PORT).`;
+  }
+  if (kind === "EADDRNOTAVAIL" || kind === "AddrNotAvailable") {
+    return `${hostname} is not an address of this machine (set HOST, e.g. 127.0.0.1 or 0.0.0.0).`;
+  }
+  return undefined;
 }
 
 export interface GracefulStopOptions {

@@ -4,11 +4,13 @@
 // HOST:PORT (default 127.0.0.1:8000) and stops gracefully on SIGTERM/SIGINT. Everything is
 // built once per isolate: the environment is validated, the data path chosen (postgres.js for
 // DATABASE_URL, else supabase-js → PostgREST), and the rate limiter created at module scope.
+// Before listening, one call checks that the database has the API (else: one line, exit 1).
 // Imports resolve through deno.json (npm: specifiers).
 
 import * as v from "valibot";
-import { chooseDataPath, describeDataPath, openDataPath } from "../_shared/db/data-path.ts";
-import { configureOrExit, listenerUrl, stopGracefullyOnSignals } from "../_shared/entry.ts";
+import { chooseDataPath, dataPathLocation, describeDataPath, openDataPath } from "../_shared/db/data-path.ts";
+import { probeSchema, type SchemaState } from "../_shared/db/schema-probe.ts";
+import { configureOrExit, listenerUrl, listenFailure, START_FAILED, stopGracefullyOnSignals } from "../_shared/entry.ts";
 import { GatewayEnvSchema, parseEnv } from "../_shared/env.ts";
 import { listenerFields } from "../_shared/env-fields.ts";
 import { resolverByRecordType } from "../_shared/webhooks/url-policy.ts";
@@ -65,21 +67,45 @@ const services = createServices(env, db, {
 const app = createApp(services);
 const rateLimit = env.UPSTASH_REDIS_REST_URL ? "upstash" : "in-memory";
 
+/** One line on stderr and a non-zero exit: how the entry reports that it cannot start. */
+function fail(reason: string): never {
+  console.error(`${START_FAILED} ${reason}`);
+  return Deno.exit(1);
+}
+
+/** Logs what the start-up check of the database found, unless it is ready. */
+function reportSchema(schema: SchemaState): void {
+  if (schema.state === "missing") logger.error(schema.message);
+  if (schema.state === "unreachable") logger.warn("database unreachable at start; serving, requests get 503 until it is back", { error: String(schema.error) });
+  if (schema.state === "unexpected") logger.warn("could not check the database's API at start", { error: schema.error });
+}
+
 if (EdgeRuntime) {
-  // The edge runtime owns the listener and the isolate's lifetime.
+  // The edge runtime owns the listener and the isolate's lifetime; the check of the database
+  // must not delay the isolate's first request, so it runs beside it and only logs.
   Deno.serve(app.fetch);
   logger.info("serving", { runtime: "supabase-edge", database: describeDataPath(dataPath), rate_limit: rateLimit });
+  EdgeRuntime.waitUntil(probeSchema(db, dataPathLocation(dataPath)).then(reportSchema));
 } else {
-  const server = Deno.serve(
-    {
-      port: env.PORT,
-      hostname: env.HOST,
-      onListen: ({ hostname, port }) => {
-        logger.info("listening", { url: listenerUrl(hostname, port), runtime: "deno", database: describeDataPath(dataPath), rate_limit: rateLimit });
+  // A plain Deno process checks once before listening, and does not serve a database without the API.
+  const schema = await probeSchema(db, dataPathLocation(dataPath));
+  if (schema.state === "missing") fail(schema.message);
+  reportSchema(schema);
+  let server: { finished: Promise<void>; shutdown(): Promise<void> };
+  try {
+    server = Deno.serve(
+      {
+        port: env.PORT,
+        hostname: env.HOST,
+        onListen: ({ hostname, port }) => {
+          logger.info("listening", { url: listenerUrl(hostname, port), runtime: "deno", database: describeDataPath(dataPath), rate_limit: rateLimit });
+        },
       },
-    },
-    app.fetch,
-  );
+      app.fetch,
+    );
+  } catch (error) {
+    fail(listenFailure(error, env.HOST, env.PORT) ?? (error instanceof Error ? error.message : String(error)));
+  }
 
   stopGracefullyOnSignals({
     logger,

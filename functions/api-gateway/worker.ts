@@ -5,9 +5,12 @@
 // since a socket cannot outlive the request that opened it (Hyperdrive pools behind it); else
 // SUPABASE_URL + SUPABASE_ANON_KEY/SUPABASE_PUBLISHABLE_KEY → supabase-js → PostgREST. Work left
 // after the response (the rate limiter's sync) goes to the request's ctx.waitUntil, via Hono.
+// The isolate's first request also checks, beside it, that the database has the API, and logs
+// once what to run when it has not.
 
 import type { ExecutionContext, Hono } from "hono";
-import { chooseDataPath, describeDataPath, openDataPath } from "../_shared/db/data-path.ts";
+import { chooseDataPath, dataPathLocation, describeDataPath, openDataPath } from "../_shared/db/data-path.ts";
+import { probeSchema } from "../_shared/db/schema-probe.ts";
 import { configuration } from "../_shared/entry.ts";
 import { EnvError, GatewayEnvSchema, parseEnv } from "../_shared/env.ts";
 import { ApiError, errorReply, newRequestId } from "../_shared/errors.ts";
@@ -22,7 +25,8 @@ export interface WorkerBindings {
   [name: string]: unknown;
 }
 
-type Isolate = { app: Hono<AppEnv> } | { misconfigured: EnvError };
+/** `checkSchema` runs once, on the isolate's first request (a Worker has no I/O outside one). */
+type Isolate = { app: Hono<AppEnv>; checkSchema?: () => Promise<void> } | { misconfigured: EnvError };
 
 const isolates = new WeakMap<object, Isolate>();
 
@@ -55,13 +59,24 @@ function build(bindings: WorkerBindings): Isolate {
     database: hyperdrive ? `${describeDataPath(dataPath)} (Hyperdrive)` : describeDataPath(dataPath),
     rate_limit: env.UPSTASH_REDIS_REST_URL ? "upstash" : "in-memory",
   });
-  return { app };
+  // A database without the API would answer every request with a 500: say once what to run.
+  const checkSchema = async () => {
+    const schema = await probeSchema(db, hyperdrive ? "the Hyperdrive binding's database" : dataPathLocation(dataPath));
+    if (schema.state === "missing") logger.error(schema.message);
+  };
+  return { app, checkSchema };
 }
 
 export default {
   fetch(request: Request, bindings: WorkerBindings, ctx: ExecutionContext): Response | Promise<Response> {
     const isolate = isolateFor(bindings);
-    if ("app" in isolate) return isolate.app.fetch(request, bindings, ctx);
+    if ("app" in isolate) {
+      if (isolate.checkSchema) {
+        ctx.waitUntil(isolate.checkSchema().catch(() => {}));
+        isolate.checkSchema = undefined;
+      }
+      return isolate.app.fetch(request, bindings, ctx);
+    }
     // Every request of a misconfigured Worker: a 500 in the API's shape (the cause is logged once).
     const error = new ApiError("internal_error", "The service is misconfigured. Quote the request id when reporting it.");
     const { body, status, headers } = errorReply(error, newRequestId());

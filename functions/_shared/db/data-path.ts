@@ -12,6 +12,7 @@
 
 import { EnvError, type GatewayEnv, publishableKeys } from "../env.ts";
 import type { Database } from "./database.ts";
+import { databaseLocation } from "./schema-probe.ts";
 import { createPostgresDatabase } from "./postgres.ts";
 import { createSupabaseDatabase } from "./supabase.ts";
 
@@ -51,6 +52,11 @@ export function describeDataPath(path: DataPath): string {
     // keep the placeholder
   }
   return path.kind === "postgrest" ? `supabase-js → PostgREST at ${host} (key: ${path.keyFrom})` : `postgres.js (${path.from}) → ${host}`;
+}
+
+/** Where the data path leads, as start-up messages name it (no credentials). */
+export function dataPathLocation(path: DataPath): string {
+  return databaseLocation(path.url);
 }
 
 /**
