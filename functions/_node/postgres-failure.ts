@@ -1,5 +1,5 @@
-// Why the Node entry or a CLI could not migrate a database, in one sentence a newcomer can act
-// on: PostgreSQL out of reach (not there, a name that does not resolve, no answer in time, a
+// Whether PostgreSQL is out of reach, and why the Node entry or a CLI could not migrate a
+// database, in one sentence a newcomer can act on: PostgreSQL out of reach (not there, a name that does not resolve, no answer in time, a
 // refused login, no such database) is named as such and points at the URL; a role that may not
 // change the schema points at DATABASE_ADMIN_URL; anything else is the migration's own error.
 
@@ -15,6 +15,10 @@ const NETWORK: Record<string, string> = {
   ENETUNREACH: "network unreachable",
   ETIMEDOUT: "no answer in time",
   CONNECT_TIMEOUT: "no answer within DATABASE_CONNECT_TIMEOUT",
+  // postgres.js's own, for a connection that went away.
+  CONNECTION_CLOSED: "the connection was closed",
+  CONNECTION_DESTROYED: "the connection was destroyed",
+  CONNECTION_ENDED: "the connection was ended",
 };
 
 /** SQLSTATEs of a refused connection: a login, a missing database, a server not ready. */
@@ -34,10 +38,11 @@ export function migrationFailure(error: unknown, env: NodeEnv): string {
   return `applying migrations to ${where} failed: ${message}`;
 }
 
-function connectFailure(error: unknown): string | undefined {
+/** What keeps PostgreSQL out of reach, when that is what `error` says; else undefined. */
+export function connectFailure(error: unknown): string | undefined {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   if (typeof code !== "string") return undefined;
   if (code in NETWORK) return `${NETWORK[code]} (${code})`;
-  if (REFUSED_LOGIN.has(code)) return String(message);
+  if (REFUSED_LOGIN.has(code) || /^08/.test(code) || code === "57P01") return String(message);
   return undefined;
 }

@@ -2,6 +2,8 @@
 // activity trigger's pg_notify arrives (LISTEN webhook_deliveries, on PostgreSQL or PGlite) and
 // on a sweep timer, which picks up retries whose time has come and anything a lost
 // notification left behind. Any number of runners may share a database: claims are disjoint.
+// While the database is out of reach, the sweep keeps trying every interval; that is logged
+// once when it starts and once when it ends, not once per sweep.
 
 import postgres from "postgres";
 import type { Logger } from "../_shared/log.ts";
@@ -11,6 +13,7 @@ import { createSqlOutbox } from "../_shared/webhooks/outbox.ts";
 import type { OpenedDatabase } from "./database.ts";
 import type { NodeEnv } from "./node-env.ts";
 import { pgliteExecutor, postgresExecutor, type SqlExecutor } from "./sql-executor.ts";
+import { connectFailure } from "./postgres-failure.ts";
 import { resolveHostWithNodeDns } from "./webhook-dns.ts";
 import { createNodeSender } from "./webhook-sender.ts";
 
@@ -40,8 +43,9 @@ export async function startWebhookRunner(options: { env: NodeEnv; database: Open
     config: dispatcherConfig(env),
     logger,
   });
+  const outage = outageReport(logger);
   const kick = () => {
-    dispatcher.drain().catch((error: unknown) => logger.error("webhook dispatch failed", { error }));
+    dispatcher.drain().then(outage.recovered, outage.failed);
   };
 
   // Never holds up or fails the server's start: without a database now, keep trying to listen
@@ -63,7 +67,7 @@ export async function startWebhookRunner(options: { env: NodeEnv; database: Open
       await listener.listen(WEBHOOK_CHANNEL, kick, kick);
     } catch (error) {
       await unlisten().catch(() => {});
-      logger.warn("webhook dispatcher cannot listen yet; retrying", { error });
+      outage.failed(error);
       if (!stopped) setTimeout(() => void listen(), 5000).unref();
     }
   };
@@ -88,6 +92,32 @@ export async function startWebhookRunner(options: { env: NodeEnv; database: Open
       await dispatcher.drain({ budgetMs: 0 }).catch(() => {});
       send.close();
       await executor.close();
+    },
+  };
+}
+
+/**
+ * Failures of the dispatcher's database work, reported once per stretch: the first failure
+ * (an unreachable database in one line; anything else with its error), then nothing until the
+ * first success, which says how long it lasted.
+ */
+function outageReport(logger: Logger) {
+  let since: number | undefined;
+  return {
+    failed(error: unknown): void {
+      if (since !== undefined) return;
+      since = Date.now();
+      const unreachable = connectFailure(error);
+      if (unreachable !== undefined) {
+        logger.error("webhook dispatcher: database unavailable; retrying quietly until it is back", { reason: unreachable });
+      } else {
+        logger.error("webhook dispatch failing; retrying quietly until it succeeds", { error });
+      }
+    },
+    recovered(): void {
+      if (since === undefined) return;
+      logger.info("webhook dispatcher: database available again", { unavailable_ms: Date.now() - since });
+      since = undefined;
     },
   };
 }

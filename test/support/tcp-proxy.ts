@@ -1,6 +1,7 @@
 // A TCP proxy between the API and PostgreSQL (or any server) that the tests control: it counts
 // round trips — each time the client speaks again after the server has answered — and it can
-// cut every open connection or stop answering, to stage a database that vanishes mid-request.
+// cut every open connection or stop answering, to stage a database that vanishes mid-request,
+// or turn every connection away, to stage one that is down for a while.
 
 import { createServer, type Server, type Socket, connect } from "node:net";
 
@@ -24,6 +25,8 @@ export interface TcpProxy {
   cutOnClientBytes(marker: string | null): void;
   /** While frozen, client→server bytes are swallowed: a database that stops answering. */
   setFrozen(frozen: boolean): void;
+  /** While down, open connections are cut and new ones closed at once: a database that is down. */
+  setDown(down: boolean): void;
   close(): Promise<void>;
 }
 
@@ -32,8 +35,13 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const sockets = new Set<Socket>();
   let cutMarker: Buffer | null = null;
   let frozen = false;
+  let down = false;
 
   const server: Server = createServer((client) => {
+    if (down) {
+      client.destroy();
+      return;
+    }
     stats.connections++;
     const upstream = connect(target);
     sockets.add(client);
@@ -87,6 +95,13 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     setFrozen(value) {
       frozen = value;
+    },
+    setDown(value) {
+      down = value;
+      if (down) {
+        for (const socket of sockets) socket.destroy();
+        sockets.clear();
+      }
     },
     cutOnClientBytes(marker) {
       cutMarker = marker === null ? null : Buffer.from(marker);

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { startNodeServer } from "../support/node-server.ts";
 import { serviceAvailable } from "../support/services.ts";
+import { startTcpProxy } from "../support/tcp-proxy.ts";
 import { createTestDatabase } from "../support/test-database.ts";
 import { startWebhookSubscriber, waitFor } from "../support/webhook-subscriber.ts";
 
@@ -83,5 +84,30 @@ describe.skipIf(!postgresAvailable)("Node runner on PostgreSQL", () => {
     });
     await subscriber.start();
     await waitFor("the retried delivery", () => subscriber.received.some((hit) => hit.payload.data.activity.title === "while down"));
+  }, 60_000);
+});
+
+describe.skipIf(!postgresAvailable)("Node runner while PostgreSQL is down", () => {
+  test("the outage is logged once, without a stack, and its end once — not a failure per sweep", async () => {
+    const database = await createTestDatabase("runner_outage");
+    cleanups.push(() => database.drop());
+    const proxy = await startTcpProxy({ host: "127.0.0.1", port: 5432 });
+    cleanups.push(() => proxy.close());
+    proxy.setDown(true);
+    const url = new URL(database.apiUrl);
+    url.port = String(proxy.port);
+    const server = await startNodeServer({ DATABASE_URL: url.toString(), MIGRATE: "0", SEED_DEMO: "0", WEBHOOK_SWEEP_INTERVAL_MS: "100", DATABASE_CONNECT_TIMEOUT: "1" });
+    cleanups.push(() => server.stop());
+    const about = () => server.logs.filter((line) => /webhook/.test(line.msg) && line.level !== "info" && line.level !== "debug");
+
+    // Twenty sweeps and a few LISTEN retries while the database is down.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(about().map((line) => line.msg)).toEqual(["webhook dispatcher: database unavailable; retrying quietly until it is back"]);
+    expect(JSON.stringify(about())).not.toContain("stack");
+
+    proxy.setDown(false);
+    await expect.poll(() => server.logs.some((line) => line.msg === "webhook dispatcher: database available again"), { timeout: 15_000 }).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(about()).toHaveLength(1);
   }, 60_000);
 });
