@@ -2,7 +2,8 @@
 // (`npm start`'s program), Scalar renders the served OpenAPI document, the activities operation
 // is there to find, and a screenshot is saved to test-results/api-reference.png. Every request the
 // page makes stays on the server: Scalar's bundle comes from our own route, not a CDN, and
-// nothing goes to fonts or telemetry hosts.
+// nothing goes to fonts or telemetry hosts. The page opens with the API's Bearer scheme selected,
+// so that sending the prefilled example takes nothing but pasting a key.
 
 import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -60,5 +61,26 @@ describe.skipIf(!available)("the API reference page in headless Chromium", () =>
     expect(requested).toContain(`${origin}/functions/v1/api-gateway${SCALAR_BUNDLE_PATH}`);
     expect(requested).toContain(`${origin}/functions/v1/api-gateway/v1/openapi.json`);
     expect(failures).toEqual([]);
+  }, 90_000);
+
+  test("the Bearer scheme is selected from the start: paste the key, Send, and the doc's example is recorded (201)", async () => {
+    await expect.poll(() => /Demo API key[^\n]*: wbk_/.test(server.output()), { timeout: 5000 }).toBe(true);
+    const key = /Demo API key[^\n]*: (wbk_[0-9a-f]{64})/.exec(server.output())![1]!;
+    const page = await browser.context.newPage();
+    const answers: string[] = [];
+    page.on("response", (response) => answers.push(`${response.request().method()} ${new URL(response.url()).pathname} ${response.status()}`));
+
+    await page.goto(`${server.baseUrl}/functions/v1/api-gateway/docs`);
+    await page.getByText("Record an activity").first().waitFor({ state: "visible", timeout: 30_000 });
+    const bearer = page.getByLabel(/Bearer Token/i).locator("visible=true");
+    await bearer.first().waitFor({ state: "visible", timeout: 15_000 });
+    expect(await page.locator("body").innerText()).not.toContain("No authentication selected");
+
+    await page.getByRole("button", { name: /Test Request/ }).first().click();
+    await page.getByRole("button", { name: /^Send/ }).first().waitFor({ state: "visible", timeout: 15_000 });
+    expect(await page.locator("body").innerText()).not.toContain("No authentication selected");
+    await bearer.first().fill(key);
+    await page.getByRole("button", { name: /^Send/ }).first().click();
+    await expect.poll(() => answers, { timeout: 15_000 }).toContain("POST /functions/v1/api-gateway/v1/activities 201");
   }, 90_000);
 });

@@ -27,6 +27,9 @@ export type OpenApiDocument = Record<string, unknown> & {
 type OperationObject = Record<string, unknown> & { responses: Record<string, ResponseObject> };
 type ResponseObject = { description: string; headers?: Record<string, unknown>; content?: Record<string, { schema: JsonSchema; example?: unknown }> };
 
+/** The name of the document's one security scheme (Bearer wbk_…), which the reference page preselects. */
+export const SECURITY_SCHEME = "apiKey";
+
 /** What each code means, for the responses' descriptions. TypeScript keeps it complete. */
 const ERROR_MEANINGS: Record<ErrorCode, string> = {
   invalid_json: "the body is not UTF-8, not JSON, or not a JSON object",
@@ -140,7 +143,7 @@ export function buildOpenApiDocument(resources: readonly Resource[]): OpenApiDoc
       description: operation.description + scopeNote,
       tags: [operation.tag],
       // OpenAPI 3.1 lets a non-OAuth requirement list the roles it needs: the key's scope.
-      security: operation.scope ? [{ apiKey: [operation.scope] }] : [],
+      security: operation.scope ? [{ [SECURITY_SCHEME]: [operation.scope] }] : [],
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(operation.body
         ? {
@@ -207,7 +210,7 @@ export function buildOpenApiDocument(resources: readonly Resource[]): OpenApiDoc
     },
     components: {
       securitySchemes: {
-        apiKey: {
+        [SECURITY_SCHEME]: {
           type: "http",
           scheme: "bearer",
           bearerFormat: "wbk_ + 64 hex digits",

@@ -6,6 +6,7 @@ import { Scalar } from "@scalar/hono-api-reference";
 import * as v from "valibot";
 import type { AppEnv } from "../../context.ts";
 import { defineOperation } from "../../operation/declaration.ts";
+import { SECURITY_SCHEME } from "../../openapi/document.ts";
 import { publicPrefix } from "../../public-path.ts";
 import { REFERENCE_CACHE } from "./openapi-json.ts";
 import { type ReferenceOptions, SCALAR_BUNDLE_PATH, SCALAR_CDN_URL, servesScalarBundle } from "./scalar-bundle.ts";
@@ -27,6 +28,9 @@ export function docsPage(options: ReferenceOptions) {
       showDeveloperTools: "never",
       hideClientButton: true,
       defaultOpenFirstTag: true,
+      // The document's one scheme, selected from the start: pasting a key is the only step
+      // before "Send" (else the page opens on "No authentication selected").
+      authentication: { preferredSecurityScheme: SECURITY_SCHEME },
     };
   });
   return defineOperation({

@@ -8,7 +8,7 @@ import type { Hono } from "hono";
 import type { AppEnv } from "../../context.ts";
 
 /** @scalar/api-reference's version, pinned in package.json; a test keeps the two equal. */
-export const SCALAR_VERSION = "1.76.0";
+export const SCALAR_VERSION = "1.46.4";
 export const SCALAR_CDN_URL = `https://cdn.jsdelivr.net/npm/@scalar/api-reference@${SCALAR_VERSION}/dist/browser/standalone.js`;
 export const SCALAR_BUNDLE_PATH = `/docs/scalar-api-reference-${SCALAR_VERSION}.js`;
 
