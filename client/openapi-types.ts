@@ -700,7 +700,7 @@ export interface operations {
             };
             /**
              * @description Too many requests:
-             *     - `rate_limited`: over the key's rate limit; retry after `Retry-After` seconds
+             *     - `rate_limited`: over the key's rate limit, or too many keys the server refused came from the client's address; retry after `Retry-After` seconds
              */
             429: {
                 headers: {
@@ -891,7 +891,7 @@ export interface operations {
             };
             /**
              * @description Too many requests:
-             *     - `rate_limited`: over the key's rate limit; retry after `Retry-After` seconds
+             *     - `rate_limited`: over the key's rate limit, or too many keys the server refused came from the client's address; retry after `Retry-After` seconds
              */
             429: {
                 headers: {
@@ -1083,7 +1083,7 @@ export interface operations {
             };
             /**
              * @description Too many requests:
-             *     - `rate_limited`: over the key's rate limit; retry after `Retry-After` seconds
+             *     - `rate_limited`: over the key's rate limit, or too many keys the server refused came from the client's address; retry after `Retry-After` seconds
              */
             429: {
                 headers: {
@@ -1348,7 +1348,7 @@ export interface operations {
             };
             /**
              * @description Too many requests:
-             *     - `rate_limited`: over the key's rate limit; retry after `Retry-After` seconds
+             *     - `rate_limited`: over the key's rate limit, or too many keys the server refused came from the client's address; retry after `Retry-After` seconds
              */
             429: {
                 headers: {
@@ -1516,7 +1516,7 @@ export interface operations {
             };
             /**
              * @description Too many requests:
-             *     - `rate_limited`: over the key's rate limit; retry after `Retry-After` seconds
+             *     - `rate_limited`: over the key's rate limit, or too many keys the server refused came from the client's address; retry after `Retry-After` seconds
              */
             429: {
                 headers: {
@@ -1684,7 +1684,7 @@ export interface operations {
             };
             /**
              * @description Too many requests:
-             *     - `rate_limited`: over the key's rate limit; retry after `Retry-After` seconds
+             *     - `rate_limited`: over the key's rate limit, or too many keys the server refused came from the client's address; retry after `Retry-After` seconds
              */
             429: {
                 headers: {
@@ -1929,7 +1929,7 @@ export interface operations {
             };
             /**
              * @description Too many requests:
-             *     - `rate_limited`: over the key's rate limit; retry after `Retry-After` seconds
+             *     - `rate_limited`: over the key's rate limit, or too many keys the server refused came from the client's address; retry after `Retry-After` seconds
              */
             429: {
                 headers: {
@@ -2097,7 +2097,7 @@ export interface operations {
             };
             /**
              * @description Too many requests:
-             *     - `rate_limited`: over the key's rate limit; retry after `Retry-After` seconds
+             *     - `rate_limited`: over the key's rate limit, or too many keys the server refused came from the client's address; retry after `Retry-After` seconds
              */
             429: {
                 headers: {
@@ -2293,7 +2293,7 @@ export interface operations {
             };
             /**
              * @description Too many requests:
-             *     - `rate_limited`: over the key's rate limit; retry after `Retry-After` seconds
+             *     - `rate_limited`: over the key's rate limit, or too many keys the server refused came from the client's address; retry after `Retry-After` seconds
              */
             429: {
                 headers: {
@@ -2486,7 +2486,7 @@ export interface operations {
             };
             /**
              * @description Too many requests:
-             *     - `rate_limited`: over the key's rate limit; retry after `Retry-After` seconds
+             *     - `rate_limited`: over the key's rate limit, or too many keys the server refused came from the client's address; retry after `Retry-After` seconds
              */
             429: {
                 headers: {

@@ -4,7 +4,7 @@
 // requests, then close.
 
 import { createHash } from "node:crypto";
-import type { Server } from "node:http";
+import type { IncomingMessage, Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { databaseLocation, probeSchema } from "../_shared/db/schema-probe.ts";
 import { configureOrExit, listenerUrl, listenFailure, START_FAILED, stopGracefullyOnSignals } from "../_shared/entry.ts";
@@ -58,6 +58,8 @@ async function main(): Promise<void> {
     resolveHost: resolveHostWithNodeDns,
     // Node's WebCrypto digest costs a thread-pool round trip; node:crypto hashes a key in-line.
     hashKey: (key) => createHash("sha256").update(key).digest("hex"),
+    // @hono/node-server hands each request's IncomingMessage over as the env.
+    clientAddress: (_request, env) => (env as { incoming?: IncomingMessage }).incoming?.socket.remoteAddress,
     waitUntil: (promise) => {
       promise.catch((error: unknown) => logger.warn("background task failed", { error }));
     },

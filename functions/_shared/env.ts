@@ -39,6 +39,11 @@ export const rateLimitFields = {
   RATE_LIMIT_WINDOW: duration("10 s"),
   RATE_LIMIT_TIMEOUT_MS: wholeNumber(1000, 1, 60_000),
   RATE_LIMIT_FAIL_CLOSED: flag(false),
+  // Keys the database refused, per client address (middleware/refused-keys.ts).
+  RATE_LIMIT_REFUSED_KEYS: wholeNumber(20, 1, 1_000_000),
+  RATE_LIMIT_REFUSED_KEYS_WINDOW: duration("1 m"),
+  // A header a proxy in front sets to the client's address (else the runtime's own source).
+  CLIENT_IP_HEADER: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9-]+$/, "must be a header name, like x-real-ip"))),
 };
 
 export const GatewayEnvSchema = v.pipe(

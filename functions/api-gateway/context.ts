@@ -1,5 +1,6 @@
 // The Hono environment shared by the gateway's app, middleware and routes.
 
+import type { KeyVerdict } from "../_shared/ratelimit/refused-key-guard.ts";
 import type { Services } from "./services.ts";
 
 export interface AppVariables {
@@ -13,6 +14,8 @@ export interface AppVariables {
   rawBody: Uint8Array;
   /** Set once the database has resolved the key, for the request log. */
   workspaceId: string;
+  /** What the database said of the key, for the refused-key limit (middleware/refused-keys.ts). */
+  keyVerdict: KeyVerdict;
   /** The error code of a failed request, for the request log. */
   errorCode: string;
 }

@@ -8,6 +8,7 @@
 // Imports resolve through deno.json (npm: specifiers).
 
 import * as v from "valibot";
+import { clientAddressFromHeader } from "../_shared/client-address.ts";
 import { chooseDataPath, dataPathLocation, describeDataPath, openDataPath } from "../_shared/db/data-path.ts";
 import { probeSchema, type SchemaState } from "../_shared/db/schema-probe.ts";
 import { configureOrExit, listenerUrl, listenFailure, START_FAILED, stopGracefullyOnSignals } from "../_shared/entry.ts";
@@ -24,12 +25,15 @@ interface DenoRuntime {
   env: { toObject(): Record<string, string> };
   serve(
     options: { port: number; hostname: string; onListen(address: { hostname: string; port: number }): void },
-    handler: (request: Request) => Response | Promise<Response>,
+    handler: (request: Request, info: DenoServeInfo) => Response | Promise<Response>,
   ): { finished: Promise<void>; shutdown(): Promise<void> };
   serve(handler: (request: Request) => Response | Promise<Response>): unknown;
   addSignalListener(signal: "SIGTERM" | "SIGINT", handler: () => void): void;
   exit(code: number): never;
   resolveDns?(name: string, type: "A" | "AAAA"): Promise<string[]>;
+}
+interface DenoServeInfo {
+  remoteAddr: { hostname: string };
 }
 interface SupabaseEdgeRuntime {
   waitUntil(promise: Promise<unknown>): void;
@@ -55,6 +59,11 @@ const db = openDataPath(dataPath, env);
 const resolveHost = Deno.resolveDns ? resolverByRecordType(Deno.resolveDns.bind(Deno)) : undefined;
 const services = createServices(env, db, {
   logger,
+  // Supabase's platform appends the address it saw to X-Forwarded-For; plain Deno hands each
+  // request's remote address to app.fetch as the env (see Deno.serve below).
+  clientAddress: EdgeRuntime
+    ? clientAddressFromHeader("x-forwarded-for")
+    : (_request: Request, env: unknown) => (env as Partial<DenoServeInfo> | undefined)?.remoteAddr?.hostname,
   ...(resolveHost ? { resolveHost } : {}),
   // Supabase's runtime keeps the isolate alive for work handed to it after the response; a
   // plain Deno process simply lets it run.
@@ -101,7 +110,7 @@ if (EdgeRuntime) {
           logger.info("listening", { url: listenerUrl(hostname, port), runtime: "deno", database: describeDataPath(dataPath), rate_limit: rateLimit });
         },
       },
-      app.fetch,
+      (request, info) => app.fetch(request, { remoteAddr: info.remoteAddr }),
     );
   } catch (error) {
     fail(listenFailure(error, env.HOST, env.PORT) ?? (error instanceof Error ? error.message : String(error)));

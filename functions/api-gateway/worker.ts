@@ -9,6 +9,7 @@
 // once what to run when it has not.
 
 import type { ExecutionContext, Hono } from "hono";
+import { clientAddressFromHeader } from "../_shared/client-address.ts";
 import { chooseDataPath, dataPathLocation, describeDataPath, openDataPath } from "../_shared/db/data-path.ts";
 import { probeSchema } from "../_shared/db/schema-probe.ts";
 import { configuration } from "../_shared/entry.ts";
@@ -53,7 +54,8 @@ function build(bindings: WorkerBindings): Isolate {
   const { env, dataPath } = configured;
   const logger = createJsonLogger({ level: env.LOG_LEVEL });
   const db = openDataPath(dataPath, env, { connectionPerCall: true });
-  const app = createApp(createServices(env, db, { logger }));
+  // Cloudflare sets CF-Connecting-IP on every request, overwriting any a client sent.
+  const app = createApp(createServices(env, db, { logger, clientAddress: clientAddressFromHeader("cf-connecting-ip") }));
   logger.info("isolate ready", {
     runtime: "workerd",
     database: hyperdrive ? `${describeDataPath(dataPath)} (Hyperdrive)` : describeDataPath(dataPath),

@@ -27,6 +27,11 @@ export interface TcpProxy {
   setFrozen(frozen: boolean): void;
   /** While down, open connections are cut and new ones closed at once: a database that is down. */
   setDown(down: boolean): void;
+  /**
+   * Counts, from now on, the client→server chunks holding `marker` (e.g. "api.create_activity(":
+   * one per call, however the driver pipelines them into round trips).
+   */
+  countClientBytes(marker: string): () => number;
   close(): Promise<void>;
 }
 
@@ -36,6 +41,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let cutMarker: Buffer | null = null;
   let frozen = false;
   let down = false;
+  const counters: Array<{ marker: Buffer; count: number }> = [];
 
   const server: Server = createServer((client) => {
     if (down) {
@@ -50,6 +56,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     let lastSpeaker: "client" | "server" | null = null;
     client.on("data", (chunk: Buffer) => {
       if (frozen) return;
+      for (const counter of counters) {
+        for (let at = chunk.indexOf(counter.marker); at >= 0; at = chunk.indexOf(counter.marker, at + 1)) counter.count++;
+      }
       const at = cutMarker ? chunk.indexOf(cutMarker) : -1;
       if (at >= 0) {
         cutMarker = null;
@@ -95,6 +104,11 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     setFrozen(value) {
       frozen = value;
+    },
+    countClientBytes(marker) {
+      const counter = { marker: Buffer.from(marker), count: 0 };
+      counters.push(counter);
+      return () => counter.count;
     },
     setDown(value) {
       down = value;

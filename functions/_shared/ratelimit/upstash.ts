@@ -18,9 +18,20 @@ import {
   toWindowText,
 } from "./rate-limiter.ts";
 
+/** The isolate's one Upstash client: the per-key limiter and the refused-key store share it. */
+export function createUpstashRedis(options: { url: string; token: string }): Redis {
+  return new Redis({
+    url: options.url,
+    token: options.token,
+    enableTelemetry: false,
+    enableAutoPipelining: true,
+    // One quick retry for a dropped keep-alive connection; the timeout bounds the rest.
+    retry: { retries: 1, backoff: () => 20 },
+  });
+}
+
 export interface UpstashRateLimiterOptions {
-  url: string;
-  token: string;
+  redis: Redis;
   policy: RateLimitPolicy;
   timeoutMs: number;
   prefix?: string;
@@ -35,16 +46,8 @@ interface Waiting {
 }
 
 export function createUpstashRateLimiter(options: UpstashRateLimiterOptions): RateLimiter {
-  const redis = new Redis({
-    url: options.url,
-    token: options.token,
-    enableTelemetry: false,
-    enableAutoPipelining: true,
-    // One quick retry for a dropped keep-alive connection; the timeout bounds the rest.
-    retry: { retries: 1, backoff: () => 20 },
-  });
   const ratelimit = new Ratelimit({
-    redis,
+    redis: options.redis,
     limiter: Ratelimit.slidingWindow(options.policy.requests, toWindowText(options.policy.windowMs)),
     prefix: options.prefix ?? "api-gateway:ratelimit",
     timeout: options.timeoutMs,

@@ -51,7 +51,7 @@ const ERROR_MEANINGS: Record<ErrorCode, string> = {
   webhook_endpoint_limit_reached: `the workspace has ${MAX_ENDPOINTS_PER_WORKSPACE} endpoints already`,
   payload_too_large: "the body is over the size limit (checked before anything else)",
   unsupported_media_type: "the body is not sent as `application/json` (charset, if given, UTF-8), or is sent with a Content-Encoding other than identity",
-  rate_limited: "over the key's rate limit; retry after `Retry-After` seconds",
+  rate_limited: "over the key's rate limit, or too many keys the server refused came from the client's address; retry after `Retry-After` seconds",
   request_headers_too_large: "the request headers are over the server's limit; answered by the server before routing",
   internal_error: "a bug: the cause is logged under the request id, never sent",
   service_unavailable: "the database (or, with RATE_LIMIT_FAIL_CLOSED, the rate limiter) is unavailable; retry after `Retry-After` seconds",

@@ -1,7 +1,8 @@
 // The one database call a handler makes: api.<fn>(args) as the request's key, read-only when
 // the request is a GET or HEAD (PostgREST runs those in a READ ONLY transaction, so a read
 // route can write nothing whatever its function does). Its failure becomes the API's error on
-// every transport, and the workspace it resolved is noted for the request log.
+// every transport, and the workspace it resolved is noted for the request log. Whether the
+// database accepted or refused the key is noted for the refused-key limit.
 
 import type { Context } from "hono";
 import { toApiError } from "../../_shared/db/api-errors.ts";
@@ -16,8 +17,11 @@ export async function callRpc<T>(c: Context<AppEnv>, fn: RpcName, args: Record<s
   try {
     result = (await services.db.rpc({ fn, args, apiKey, readOnly })) as typeof result;
   } catch (error) {
-    throw toApiError(error);
+    const refusal = toApiError(error);
+    if (refusal.code === "invalid_key") c.set("keyVerdict", "refused");
+    throw refusal;
   }
+  c.set("keyVerdict", "accepted");
   c.set("workspaceId", result.workspace_id);
   return result;
 }

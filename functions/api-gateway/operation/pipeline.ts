@@ -2,7 +2,8 @@
 //
 //   body limit (413)           middleware/body-limit.ts   when the operation has a body
 //   key syntax (401)           middleware/api-key.ts      when it has a scope
-//   rate limit (429)           middleware/rate-limit.ts   when it has a scope
+//   refused keys (429)         middleware/refused-keys.ts when it has a scope (per client address)
+//   rate limit (429)           middleware/rate-limit.ts   when it has a scope (per key)
 //   read and parse (404/4xx)   operation/input.ts         path params → query → headers → JSON body
 //   handler                    routes/<resource>/<operation>.ts: input → one database call → reply
 //   database errors, workspace operation/database-call.ts (callRpc)
@@ -18,6 +19,7 @@ import { requireApiKey } from "../middleware/api-key.ts";
 import { bodyLimit } from "../middleware/body-limit.ts";
 import { methodNotAllowed } from "../middleware/method-not-allowed.ts";
 import { rateLimit } from "../middleware/rate-limit.ts";
+import { refusedKeys } from "../middleware/refused-keys.ts";
 import { publicPrefix } from "../public-path.ts";
 import type { ErrorTable, Operation, Reply } from "./declaration.ts";
 import { readInput } from "./input.ts";
@@ -33,7 +35,7 @@ export function registerOperations(app: Hono<AppEnv>, operations: readonly Opera
     const path = honoPath(operation.path);
     const stages: MiddlewareHandler<AppEnv>[] = [
       ...(operation.body ? [bodyLimit(operation.body.limitBytes)] : []),
-      ...(operation.scope ? [requireApiKey(), rateLimit()] : []),
+      ...(operation.scope ? [requireApiKey(), refusedKeys(), rateLimit()] : []),
     ];
     app.on(operation.method.toUpperCase(), [path], ...stages, runOperation(operation));
     methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), operation.method.toUpperCase()]);
