@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Fixtures, type Workspace } from "../support/fixtures.ts";
 import { type NodeServer, startNodeServer } from "../support/node-server.ts";
+import { closedPort } from "../support/ports.ts";
 import { serviceAvailable } from "../support/services.ts";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
@@ -20,15 +21,6 @@ const post = (server: NodeServer, key: string, body: unknown = { type: "call" })
     headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
     body: JSON.stringify(body),
   });
-
-/** A port where nothing listens. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Accepts connections and never answers: a hung dependency. */
 async function blackHole(): Promise<{ url: string; close(): Promise<void> }> {

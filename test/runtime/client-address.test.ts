@@ -6,15 +6,12 @@
 // address it is the database's 401 again.
 
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
-import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { bundle, ROOT, WORKER_BUILD } from "../../scripts/edge-bundle.ts";
 import { startDenoServer } from "../support/deno-server.ts";
 import type { ServerProcess } from "../support/server-process.ts";
 import { serviceAvailable } from "../support/services.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
-import { readWranglerConfig } from "../support/wrangler-config.ts";
+import { startWorkerd } from "../support/workerd.ts";
 
 const available = await serviceAvailable("postgres");
 const LIMIT = { RATE_LIMIT_REFUSED_KEYS: "2", RATE_LIMIT_REFUSED_KEYS_WINDOW: "1h" };
@@ -62,17 +59,7 @@ describe.skipIf(!available)("the client address each runtime limits refused keys
   });
 
   test("workerd: CF-Connecting-IP (which Cloudflare sets on every request)", async () => {
-    const config = await readWranglerConfig();
-    const worker = await bundle(WORKER_BUILD);
-    const url = new URL(database.apiUrl);
-    url.password = "local";
-    const miniflare = new Miniflare({
-      modules: [{ type: "ESModule", path: join(ROOT, "worker.js"), contents: worker.code }],
-      compatibilityDate: config.compatibilityDate,
-      compatibilityFlags: config.compatibilityFlags,
-      bindings: { ...config.vars, ...LIMIT },
-      hyperdrives: { HYPERDRIVE: url.toString() },
-    });
+    const miniflare = await startWorkerd({ bindings: LIMIT, hyperdrive: database.apiUrl });
     stops.push(() => miniflare.dispose());
     const send: Send = async (headers) => (await miniflare.dispatchFetch("http://localhost/v1/activities", request(headers))).status;
     expect(await send({ "CF-Connecting-IP": "203.0.113.1" })).toBe(401);

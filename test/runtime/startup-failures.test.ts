@@ -6,16 +6,14 @@
 
 import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:net";
-import { join } from "node:path";
-import type { Readable } from "node:stream";
-import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { bundle, ROOT, WORKER_BUILD } from "../../scripts/edge-bundle.ts";
+import { ROOT } from "../../scripts/edge-bundle.ts";
 import { DENO_BIN, DENO_CONFIG_FLAGS, denoEnv } from "../support/deno-server.ts";
 import { baseEnv } from "../support/server-process.ts";
+import { closedPort } from "../support/ports.ts";
 import { serviceAvailable } from "../support/services.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
-import { readWranglerConfig } from "../support/wrangler-config.ts";
+import { startWorkerd } from "../support/workerd.ts";
 
 const available = await serviceAvailable("postgres");
 
@@ -90,9 +88,10 @@ describe.skipIf(!available)("an entry that cannot start says why in one line and
 
   test("Node, migrating: PostgreSQL not reachable is named as such, not as a permissions problem", async () => {
     const url = new URL(migrated.adminUrl);
-    url.port = String(closedPort);
+    const port = await closedPort();
+    url.port = String(port);
     const line = oneLine(await node({ DATABASE_URL: url.toString(), SEED_DEMO: "0", WEBHOOKS_DISPATCHER: "0", PORT: "0", DATABASE_CONNECT_TIMEOUT: "2" }));
-    expect(line).toMatch(new RegExp(`^api-gateway failed to start: cannot reach PostgreSQL at 127\\.0\\.0\\.1:${closedPort}/${migrated.name}: .*refused`));
+    expect(line).toMatch(new RegExp(`^api-gateway failed to start: cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}/${migrated.name}: .*refused`));
     expect(line).toContain("Is PostgreSQL running, and is DATABASE_URL right?");
     expect(line).not.toContain("DATABASE_ADMIN_URL");
   });
@@ -115,22 +114,8 @@ describe.skipIf(!available)("an entry that cannot start says why in one line and
   });
 
   test("workerd on a database without the migrations: logs once what to run; requests get a 500 in the API's shape", async () => {
-    const config = await readWranglerConfig();
-    const worker = await bundle(WORKER_BUILD);
     const output: string[] = [];
-    const url = new URL(empty.adminUrl);
-    url.password = "local";
-    const miniflare = new Miniflare({
-      modules: [{ type: "ESModule", path: join(ROOT, "worker.js"), contents: worker.code }],
-      compatibilityDate: config.compatibilityDate,
-      compatibilityFlags: config.compatibilityFlags,
-      bindings: { ...config.vars },
-      hyperdrives: { HYPERDRIVE: url.toString() },
-      handleRuntimeStdio(stdout: Readable, stderr: Readable) {
-        stdout.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-        stderr.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-      },
-    });
+    const miniflare = await startWorkerd({ hyperdrive: empty.adminUrl, output });
     try {
       for (let i = 0; i < 3; i++) {
         const response = await miniflare.dispatchFetch("http://localhost/v1/activities", {
@@ -151,10 +136,3 @@ describe.skipIf(!available)("an entry that cannot start says why in one line and
   });
 });
 
-const closedPort = await (async () => {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-})();
