@@ -10,6 +10,8 @@ import type { Socket } from "node:net";
 import { ApiError, errorReply, newRequestId } from "../_shared/errors.ts";
 import type { Logger } from "../_shared/log.ts";
 
+const CLIENT_GONE = new Set(["ECONNRESET", "EPIPE", "HPE_INVALID_EOF_STATE"]);
+
 /** How long a refused connection may go on sending (read and dropped) before it is cut. */
 const LINGER_MS = 1000;
 
@@ -20,8 +22,10 @@ export function answerClientErrors(server: Server, logger: Logger): void {
     // Nothing to answer on: the peer is gone, or a response on this connection has begun (as
     // Node's own handler decides). A request whose body broke after its headers were parsed is
     // answered here too; the app, whose body read then fails, logs it as cut short (499).
+    // The client closing mid-message (EOF, a reset) is not malformed HTTP: no one is left to
+    // answer, and the app logs a request it had begun as cut short.
     const inFlight = (socket as Socket & { _httpMessage?: { _headerSent?: boolean } })._httpMessage;
-    if (error.code === "ECONNRESET" || !socket.writable || inFlight?._headerSent) {
+    if (CLIENT_GONE.has(error.code ?? "") || !socket.writable || inFlight?._headerSent) {
       socket.destroy();
       return;
     }
