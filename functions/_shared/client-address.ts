@@ -30,9 +30,15 @@ export function clientAddressFromHeader(header: string): ClientAddress {
   };
 }
 
+const DOTTED = /^(?:::ffff:)?((\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}))$/i;
+
 /** The group an address is limited as: IPv4 as is, IPv6 by its /64, anything else "unknown". */
 export function clientBucket(address: string | undefined): string {
-  const bytes = address === undefined ? undefined : parseIp(address.replace(/^\[(.*)\]$/, "$1"));
+  if (address === undefined) return "unknown";
+  // The common forms first, without a full parse: dotted IPv4, bare or IPv4-mapped.
+  const v4 = DOTTED.exec(address);
+  if (v4 && v4.slice(2).every((byte) => Number(byte) <= 255)) return v4[1]!;
+  const bytes = parseIp(address.replace(/^\[(.*)\]$/, "$1"));
   if (bytes === undefined) return "unknown";
   const mapped = bytes.length === 16 && bytes.slice(0, 10).every((byte) => byte === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
   if (bytes.length === 4 || mapped) return bytes.slice(-4).join(".");

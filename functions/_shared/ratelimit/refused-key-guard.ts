@@ -12,7 +12,7 @@
 // - a key the database refused is counted against its address in the store (every instance
 //   sees the count; this isolate learns it from the store's answer).
 //
-// What a request costs beyond that: a known key, a map lookup; a new key, one write to the store
+// What a request costs beyond that: a known key, a map lookup (its address is not even read); a new key, one write to the store
 // after the database accepted it (once per key per isolate per half hour); an unverified key
 // from an address already over its limit, one read; a refused key, one write. Without the store
 // (Redis down), refusals are counted in this isolate and unverified keys of an address over
@@ -28,12 +28,16 @@ export type Admission =
 /** What the database said of the key: accepted it, refused it, or nothing (no call, or a fault). */
 export type KeyVerdict = "accepted" | "refused" | undefined;
 
+/**
+ * `client` gives the client's group (a clientBucket); it is asked only when needed — never for a
+ * key accepted recently on the way in, nor for a key the database accepted on the way out.
+ */
 export interface RefusedKeyGuard {
   readonly refusalsPerWindow: number;
   readonly windowMs: number;
-  admit(client: string, keyHash: string): Admission | Promise<Admission>;
+  admit(keyHash: string, client: () => string): Admission | Promise<Admission>;
   /** After the request; returns work to finish in the background, if any. */
-  settle(client: string, keyHash: string, admission: Admission & { admitted: true }, verdict: KeyVerdict): Promise<void> | undefined;
+  settle(keyHash: string, client: () => string, admission: Admission & { admitted: true }, verdict: KeyVerdict): Promise<void> | undefined;
 }
 
 interface ClientState {
@@ -109,9 +113,10 @@ export function createRefusedKeyGuard(store: RefusalStore, logger: Logger, now: 
   return {
     refusalsPerWindow: limit,
     windowMs,
-    admit(client, keyHash) {
+    admit(keyHash, clientOf) {
       const time = now();
       if ((known.get(keyHash)?.until ?? 0) > time) return KNOWN;
+      const client = clientOf();
       const state = clients.get(client);
       const count = state && state.reset > time ? state.count : 0;
       if (state && count >= limit) return admitOverLimit(keyHash, state, time);
@@ -124,9 +129,9 @@ export function createRefusedKeyGuard(store: RefusalStore, logger: Logger, now: 
       return UNVERIFIED;
     },
 
-    settle(client, keyHash, admission, verdict) {
+    settle(keyHash, clientOf, admission, verdict) {
       const time = now();
-      const state = admission.unverified ? clients.get(client) : undefined;
+      const state = admission.unverified ? clients.get(clientOf()) : undefined;
       if (verdict === "accepted") {
         if (state) release(state, keyHash);
         const entry = known.get(keyHash);
@@ -144,6 +149,7 @@ export function createRefusedKeyGuard(store: RefusalStore, logger: Logger, now: 
         return undefined;
       }
       const wasKnown = known.delete(keyHash);
+      const client = clientOf();
       const counted = stateOf(client);
       const work = store.recordRefusal(client).then(
         ({ count, reset }) => {

@@ -13,9 +13,11 @@ import type { AppEnv } from "../context.ts";
 export function refusedKeys(): MiddlewareHandler<AppEnv> {
   return async function refusedKeys(c, next) {
     const { refusedKeyGuard: guard, clientAddress } = c.var.services;
-    const client = clientBucket(clientAddress(c.req.raw, c.env));
+    // Read and grouped only when the guard asks (not for a key it knows).
+    let bucket: string | undefined;
+    const client = () => (bucket ??= clientBucket(clientAddress(c.req.raw, c.env)));
     const keyHash = c.var.keyHash;
-    const pending = guard.admit(client, keyHash);
+    const pending = guard.admit(keyHash, client);
     const admission = pending instanceof Promise ? await pending : pending;
     if (!admission.admitted) {
       throw new ApiError(
@@ -28,7 +30,7 @@ export function refusedKeys(): MiddlewareHandler<AppEnv> {
     try {
       await next();
     } finally {
-      const work = guard.settle(client, keyHash, admission, c.get("keyVerdict"));
+      const work = guard.settle(keyHash, client, admission, c.get("keyVerdict"));
       if (work) runInBackground(c, work);
     }
   };
