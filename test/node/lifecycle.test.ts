@@ -225,7 +225,8 @@ describe.skipIf(!postgresAvailable)("operating the Node server on PostgreSQL", (
     }
     const unknownOption = await runKeysCli(["list", "--bogus"], env);
     expect(unknownOption.code).toBe(64);
-  });
+    // A bound on waiting (a dozen CLI processes on a busy machine), not a speed check.
+  }, 120_000);
 
   test("one structured log line per request, with workspace and latency — and never the key", async () => {
     const fixtures = new Fixtures(database.admin);
