@@ -182,7 +182,7 @@ describe.skipIf(!postgresAvailable)("operating the Node server on PostgreSQL", (
     const bad = await runKeysCli(["create", "--scopes", "activities:write", "--workspace", "nope"], env);
     expect(bad.code).toBe(64);
     expect(bad.stderr).toMatch(/--workspace must be a UUID/);
-  });
+  }, 120_000);
 
   test("keys CLI: refuses what it cannot do well, says where it works, shows expiry", async () => {
     const env = { DATABASE_URL: database.apiUrl };
