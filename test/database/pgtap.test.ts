@@ -1,11 +1,13 @@
 // Runs the pgTAP files of supabase/tests/database with pg_prove, as `supabase test db` would but
 // without Docker, against a PostgreSQL database made for this run (the real compat script and
-// migrations via the project's migrator, plus the pgtap extension). One vitest test per file, so
-// a failure names the file and prints its TAP output. Without PostgreSQL, the pgtap extension or
-// pg_prove the suite is skipped with a loud warning, or fails when REQUIRE_SERVICES=1.
-
+// migrations via the project's migrator, plus the pgtap extension, plus the helpers every file
+// uses: schema `tests` from supabase/tests/tests-schema.sql). One vitest test per file and time
+// zone, so a failure names both and prints the TAP output: each file runs in UTC and again in a
+// zone off UTC, where a timestamp formatted in the session's zone shows. Without PostgreSQL, the
+// pgtap extension or pg_prove the suite is skipped with a loud warning, or fails when services
+// are required (REQUIRE_SERVICES).
 import { spawn, spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
@@ -15,6 +17,11 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
 
 const TESTS_DIR = fileURLToPath(new URL("../../supabase/tests/database/", import.meta.url));
 const TEST_FILES = readdirSync(TESTS_DIR).filter((file) => file.endsWith(".sql")).sort();
+/** The helpers the files share (schema `tests`), created once in the test database. */
+const TESTS_SCHEMA = fileURLToPath(new URL("../../supabase/tests/tests-schema.sql", import.meta.url));
+// Every file runs once in UTC and once in a zone off UTC by a fraction of an hour, so a timestamp
+// formatted without `at time zone 'UTC'` is caught even though the server itself runs in UTC.
+const SESSION_TIME_ZONES = ["UTC", "America/St_Johns"];
 const FILE_TIMEOUT_MS = 60_000;
 const INSTALL = "apt-get install postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl";
 
@@ -64,10 +71,11 @@ interface ProveRun {
 }
 
 /** pg_prove over one file; stdout and stderr interleaved as they came (psql errors go to stderr). */
-function prove(databaseUrl: string, file: string): Promise<ProveRun> {
+function prove(databaseUrl: string, file: string, timeZone: string): Promise<ProveRun> {
   return new Promise((resolve, reject) => {
     const child = spawn("pg_prove", ["--ext", ".sql", "--verbose", "-d", databaseUrl, file], {
-      env: { ...process.env, PGCONNECT_TIMEOUT: "10" },
+      // PGTZ sets the session's TimeZone, as a client in another zone would.
+      env: { ...process.env, PGCONNECT_TIMEOUT: "10", PGTZ: timeZone },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -99,6 +107,7 @@ describe.skipIf(missing !== null)("pgTAP database tests (supabase/tests/database
   beforeAll(async () => {
     database = await createTestDatabase("pgtap");
     await database.admin.exec("set client_min_messages = warning; create extension if not exists pgtap");
+    await database.admin.exec(readFileSync(TESTS_SCHEMA, "utf8"));
   }, 60_000);
 
   afterAll(async () => {
@@ -110,18 +119,20 @@ describe.skipIf(missing !== null)("pgTAP database tests (supabase/tests/database
     expect(TEST_FILES.length, `no .sql files in ${TESTS_DIR}`).toBeGreaterThan(0);
   });
 
-  for (const file of TEST_FILES) {
-    it(
-      file,
-      async () => {
-        const run = await prove(database.adminUrl, join(TESTS_DIR, file));
-        if (run.code !== 0) {
-          throw new Error(`pg_prove failed for supabase/tests/database/${file} (exit ${run.code}):\n${run.output}`);
-        }
-        expect(run.output).toMatch(/^All tests successful\./m);
-      },
-      FILE_TIMEOUT_MS,
-    );
+  for (const timeZone of SESSION_TIME_ZONES) {
+    for (const file of TEST_FILES) {
+      it(
+        `${file} (TimeZone ${timeZone})`,
+        async () => {
+          const run = await prove(database.adminUrl, join(TESTS_DIR, file), timeZone);
+          if (run.code !== 0) {
+            throw new Error(`pg_prove failed for supabase/tests/database/${file} under TimeZone ${timeZone} (exit ${run.code}):\n${run.output}`);
+          }
+          expect(run.output).toMatch(/^All tests successful\./m);
+        },
+        FILE_TIMEOUT_MS,
+      );
+    }
   }
 
   // Every file ends in rollback; one that committed would leak rows into the files after it.
