@@ -6,13 +6,13 @@
 // zone off UTC, where a timestamp formatted in the session's zone shows. Without PostgreSQL, the
 // pgtap extension or pg_prove the suite is skipped with a loud warning, or fails when services
 // are required (REQUIRE_SERVICES).
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POSTGRES_ADMIN_URL, serviceAvailable } from "../support/services.ts";
+import { missingPgtapPrerequisite, PGTAP_INSTALL } from "../support/pgtap-prerequisites.ts";
+import { prerequisiteMissing } from "../support/services.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
 const TESTS_DIR = fileURLToPath(new URL("../../supabase/tests/database/", import.meta.url));
@@ -23,47 +23,14 @@ const TESTS_SCHEMA = fileURLToPath(new URL("../../supabase/tests/tests-schema.sq
 // formatted without `at time zone 'UTC'` is caught even though the server itself runs in UTC.
 const SESSION_TIME_ZONES = ["UTC", "America/St_Johns"];
 const FILE_TIMEOUT_MS = 60_000;
-const INSTALL = "apt-get install postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl";
-
-/** What this machine lacks to run pgTAP, or null when everything is there. */
-async function missingPrerequisite(): Promise<string | null> {
-  let postgresUp: boolean;
-  try {
-    postgresUp = await serviceAvailable("postgres");
-  } catch (error) {
-    return (error as Error).message;
-  }
-  if (!postgresUp) return `PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL}`;
-  for (const [command, from] of [
-    ["pg_prove", "libtap-parser-sourcehandler-pgtap-perl"],
-    ["psql", "postgresql-client-15"],
-  ] as const) {
-    if (spawnSync(command, ["--version"], { stdio: "ignore" }).error) {
-      return `${command} is not on the PATH (Debian package ${from})`;
-    }
-  }
-  const server = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {}, connect_timeout: 5 });
-  try {
-    const rows = await server`select 1 from pg_available_extensions where name = 'pgtap'`;
-    if (rows.length === 0) {
-      return `the pgtap extension is not installed on the PostgreSQL server at ${POSTGRES_ADMIN_URL} (Debian package postgresql-15-pgtap)`;
-    }
-  } catch (error) {
-    return `cannot query PostgreSQL at ${POSTGRES_ADMIN_URL}: ${(error as Error).message}`;
-  } finally {
-    await server.end({ timeout: 5 });
-  }
-  return null;
-}
-
-const missing = await missingPrerequisite();
-if (missing && process.env.REQUIRE_SERVICES !== "1") {
-  console.warn(
-    `\n${"!".repeat(78)}\n!! SKIPPING the pgTAP database tests: ${missing}.\n` +
-      `!! They need a running PostgreSQL with the pgtap extension, and pg_prove: ${INSTALL}\n` +
-      `!! Run with REQUIRE_SERVICES=1 to make this a failure.\n${"!".repeat(78)}\n`,
+const missing = await missingPgtapPrerequisite();
+const available =
+  missing === null ||
+  prerequisiteMissing(
+    "the pgTAP database tests",
+    missing,
+    `They need a running PostgreSQL with the pgtap extension, and pg_prove: ${PGTAP_INSTALL}`,
   );
-}
 
 interface ProveRun {
   code: number | null;
@@ -93,15 +60,7 @@ function prove(databaseUrl: string, file: string, timeZone: string): Promise<Pro
   });
 }
 
-if (missing && process.env.REQUIRE_SERVICES === "1") {
-  describe("pgTAP database tests", () => {
-    it("have PostgreSQL, the pgtap extension and pg_prove", () => {
-      throw new Error(`REQUIRE_SERVICES=1 but ${missing}. Install with: ${INSTALL}`);
-    });
-  });
-}
-
-describe.skipIf(missing !== null)("pgTAP database tests (supabase/tests/database)", () => {
+describe.skipIf(!available)("pgTAP database tests (supabase/tests/database)", () => {
   let database: TestDatabase;
 
   beforeAll(async () => {
