@@ -4,7 +4,7 @@
 // gateway lets through reaches the recorder, and every limit is tried on both sides of its edge.
 
 import { describe, expect, test } from "vitest";
-import { stubDatabaseApp } from "../support/stub-database-app.ts";
+import { STUB_API_KEY, stubDatabaseApp } from "../support/stub-database-app.ts";
 
 const UUID = "123e4567-e89b-12d3-a456-426614174000";
 const EMOJI = "😀"; // one code point, two UTF-16 units, four UTF-8 bytes
@@ -44,7 +44,7 @@ describe("accepted by the gateway, up to each limit (and passed on unchanged)", 
     const gateway = stubDatabaseApp();
     const response = await gateway.request("/v1/activities", {
       method: "POST",
-      headers: { Authorization: `Bearer wbk_${"0".repeat(64)}`, "Content-Type": "application/json" },
+      headers: { Authorization: `Bearer ${STUB_API_KEY}`, "Content-Type": "application/json" },
       body: `{"type": "call", "metadata": { "a" : "${"x".repeat(8184)}" }}`,
     });
     expect(response.status).toBe(201);
