@@ -22,7 +22,9 @@ export default {
   ],
   testRunner: "vitest",
   vitest: { configFile: "vitest.mutation.config.ts" },
-  plugins: ["@stryker-mutator/vitest-runner"],
+  plugins: ["@stryker-mutator/vitest-runner", "./tools/stryker/ignore-documentation.mjs"],
+  // The document's prose and examples: see tools/stryker/ignore-documentation.mjs.
+  ignorers: ["documentation"],
   coverageAnalysis: "perTest",
   // Two shared cores: one test process each.
   concurrency: 2,

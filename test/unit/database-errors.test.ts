@@ -69,6 +69,7 @@ describe("other SQLSTATEs, classified as PostgREST does", () => {
     ["a privilege missing", dbError("42501", "permission denied for table activities"), "insufficient_permissions", undefined, 403],
     ["a data exception", dbError("22P05", "unsupported Unicode escape sequence"), "invalid_field", undefined, 400],
     ["a check violation", dbError("23514", 'violates check constraint "activities_type_check"'), "invalid_field", undefined, 400],
+    ["a check violation naming the contact foreign key", dbError("23514", 'violates check constraint "activities_contact_fkey_shape"'), "invalid_field", undefined, 400],
     ["a unique violation", dbError("23505", "duplicate key"), "internal_error", undefined, 500],
     ["a syntax error (a bug)", dbError("42601", "syntax error"), "internal_error", undefined, 500],
   ])("%s → %s", (_, error, code, param, status) => {
@@ -82,6 +83,11 @@ describe("other SQLSTATEs, classified as PostgREST does", () => {
     expect(toApiError(dbError("22001", "value too long")).message).toBe("A field has a value the database cannot store.");
   });
 
+  test("the cause of a refused value is kept for the log", () => {
+    const cause = dbError("22P05", "unsupported Unicode escape sequence");
+    expect(toApiError(cause).cause).toBe(cause);
+  });
+
   test.each(["08006", "08001", "53300", "57014", "57P01", "58030", "40001", "40P01"])("%s (transient) is 503 with Retry-After: 1", (sqlState) => {
     expect(seen(toApiError(dbError(sqlState, "transient")))).toMatchObject({
       status: 503,
@@ -91,7 +97,7 @@ describe("other SQLSTATEs, classified as PostgREST does", () => {
     });
   });
 
-  test.each(["40002", "42P01", "XX000", "P0002"])("%s is 500, its cause kept for the log", (sqlState) => {
+  test.each(["40002", "42P01", "42P08", "XX000", "P0002"])("%s is 500, its cause kept for the log", (sqlState) => {
     const cause = dbError(sqlState, "boom");
     const error = toApiError(cause);
     expect(seen(error)).toMatchObject({ status: 500, code: "internal_error" });

@@ -35,6 +35,8 @@ describe("POST /v1/webhook_endpoints body", () => {
     ["17 event types", { url: URL_OK, events: Array(17).fill("*") }, "invalid_field", "events", /at most 16 event types/],
     ["an unknown event type", { url: URL_OK, events: ["activity.created", "contact.created"] }, "invalid_field", "events.1", /"activity.created" or "\*"/],
     ["events as a string", { url: URL_OK, events: "*" }, "invalid_field", "events", /must be an array/],
+    ["a null event type", { url: URL_OK, events: [null] }, "invalid_field", "events.0", /"activity.created" or "\*"/],
+    ["a null url", { url: null, events: ["*"] }, "missing_required_field", "url", /url is required/],
     ["an empty url", { url: "", events: ["*"] }, "invalid_field", "url", /must not be empty/],
     ["a url of 2049 characters", { url: `${URL_OK}/${"a".repeat(2049 - URL_OK.length - 1)}`, events: ["*"] }, "invalid_field", "url", /at most 2048 characters/],
     ["a url with a NUL", { url: `${URL_OK}\u0000`, events: ["*"] }, "invalid_field", "url", /without NUL/],
