@@ -112,6 +112,26 @@ describe("rules and examples come from the schemas and the public doc", () => {
     expect(request.properties.metadata).toMatchObject({ type: ["object", "null"] });
     expect(request.properties.metadata.description).toContain("8192 bytes");
     expect(request.properties.contact_id).toMatchObject({ format: "uuid" });
+    // metadata is open: any keys (a generator reads a bare "object" as one without properties).
+    expect(request.properties.metadata.additionalProperties).toBe(true);
+  });
+
+  test("ids and times in the responses state their formats", () => {
+    const schemas = document.components.schemas as Record<string, AnyObject>;
+    const format = (schema: string, property: string) => schemas[schema]!.properties[property].format;
+    for (const property of ["contact_id", "deal_id", "created_by_user_id"]) expect(format("Activity", property), property).toBe("uuid");
+    expect(format("Activity", "created_date")).toBe("date-time");
+    expect(format("ActivityCreatedEvent", "timestamp")).toBe("date-time");
+    expect(format("WebhookEndpoint", "created_date")).toBe("date-time");
+    expect(format("WebhookEndpointWithSecret", "created_date")).toBe("date-time");
+    expect(format("Delivery", "created_date")).toBe("date-time");
+    expect(format("DeliveryAttempt", "date")).toBe("date-time");
+  });
+
+  test("webhook endpoint bodies state their limits", () => {
+    const schemas = document.components.schemas as Record<string, AnyObject>;
+    expect(schemas.CreateWebhookEndpointRequest!.properties.description).toMatchObject({ maxLength: 500 });
+    expect(schemas.UpdateWebhookEndpointRequest).toMatchObject({ minProperties: 1 });
   });
 
   test("query parameters are documented as the numbers they spell", () => {

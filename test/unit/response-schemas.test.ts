@@ -7,8 +7,11 @@ import { describe, expect, test } from "vitest";
 import { ErrorBodySchema } from "../../functions/_shared/errors.ts";
 import { ACTIVITY_RESPONSE_EXAMPLE, ActivityCreatedEventSchema, ActivityResponseSchema } from "../../functions/api-gateway/routes/activities/schema.ts";
 import {
+  DeletedWebhookEndpointResponseSchema,
+  DeliveryListResponseSchema,
   DeliveryResponseSchema,
   WEBHOOK_ENDPOINT_WITH_SECRET_EXAMPLE,
+  WebhookEndpointListResponseSchema,
   WebhookEndpointResponseSchema,
   WebhookEndpointWithSecretResponseSchema,
 } from "../../functions/api-gateway/routes/webhook-endpoints/schema.ts";
@@ -67,6 +70,22 @@ describe("webhook endpoints and deliveries", () => {
     expect(accepts(WebhookEndpointResponseSchema, { data: { webhook_endpoint: endpointWithoutSecret } })).toBe(true);
     expect(accepts(WebhookEndpointResponseSchema, { data: { webhook_endpoint: endpoint } })).toBe(false);
     expect(accepts(DeliveryResponseSchema, { data: { delivery } })).toBe(true);
+  });
+
+  test("every documented value of the closed lists, secrets with any base64 padding, the list and delete shapes", () => {
+    const endpointWith = (fields: Record<string, unknown>) => accepts(WebhookEndpointWithSecretResponseSchema, { data: { webhook_endpoint: { ...endpoint, ...fields } } });
+    const deliveryWith = (fields: Record<string, unknown>) => accepts(DeliveryResponseSchema, { data: { delivery: { ...delivery, ...fields } } });
+    for (const disabled_reason of ["manual", "gone", "failing", null]) expect(endpointWith({ enabled: false, disabled_reason }), String(disabled_reason)).toBe(true);
+    expect(endpointWith({ events: ["*"] })).toBe(true);
+    for (const status of ["pending", "succeeded", "failed"]) expect(deliveryWith({ status }), status).toBe(true);
+    for (const secret of ["whsec_YWJj", "whsec_YWI=", "whsec_YQ=="]) expect(endpointWith({ secret }), secret).toBe(true);
+    expect(accepts(WebhookEndpointListResponseSchema, { data: { webhook_endpoints: [endpointWithoutSecret], has_more: true } })).toBe(true);
+    expect(accepts(WebhookEndpointListResponseSchema, { data: { webhook_endpoints: [endpoint], has_more: true } })).toBe(false);
+    expect(accepts(DeliveryListResponseSchema, { data: { deliveries: [delivery], has_more: false } })).toBe(true);
+    expect(accepts(DeliveryListResponseSchema, { data: { deliveries: [delivery] } })).toBe(false);
+    expect(accepts(DeletedWebhookEndpointResponseSchema, { data: { webhook_endpoint: { id: endpoint.id, deleted: true } } })).toBe(true);
+    expect(accepts(DeletedWebhookEndpointResponseSchema, { data: { webhook_endpoint: { id: endpoint.id, deleted: false } } })).toBe(false);
+    expect(accepts(DeletedWebhookEndpointResponseSchema, { data: { webhook_endpoint: { id: `del_${UUID}`, deleted: true } } })).toBe(false);
   });
 
   test("near misses of endpoint, delivery and event ids, times and secrets", () => {
