@@ -70,6 +70,7 @@ describe("other SQLSTATEs, classified as PostgREST does", () => {
     ["a data exception", dbError("22P05", "unsupported Unicode escape sequence"), "invalid_field", undefined, 400],
     ["a check violation", dbError("23514", 'violates check constraint "activities_type_check"'), "invalid_field", undefined, 400],
     ["a check violation naming the contact foreign key", dbError("23514", 'violates check constraint "activities_contact_fkey_shape"'), "invalid_field", undefined, 400],
+    ["a check violation naming the deal foreign key", dbError("23514", 'violates check constraint "activities_deal_fkey_shape"'), "invalid_field", undefined, 400],
     ["a unique violation", dbError("23505", "duplicate key"), "internal_error", undefined, 500],
     ["a syntax error (a bug)", dbError("42601", "syntax error"), "internal_error", undefined, 500],
   ])("%s → %s", (_, error, code, param, status) => {
