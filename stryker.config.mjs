@@ -9,7 +9,9 @@ export default {
   mutate: [
     // request validation: the schemas (paging included) and their errors
     "functions/api-gateway/routes/*/schema.ts",
-    "functions/api-gateway/validation.ts",
+    "functions/api-gateway/operation/validation.ts",
+    "functions/api-gateway/operation/resource-id.ts",
+    "functions/api-gateway/operation/input.ts",
     // rate limiting (upstash.ts is the library over Redis: tested over real Redis in the suite)
     "functions/_shared/ratelimit/memory.ts",
     "functions/_shared/ratelimit/rate-limiter.ts",

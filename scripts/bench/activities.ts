@@ -100,7 +100,7 @@ function startUpstashProcess(): Promise<{ child: ChildProcess; url: string; toke
  * to a discarded pipe once it is listening, so the benchmark does not spend CPU parsing them.
  */
 function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; baseUrl: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "functions/api-gateway/node.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "functions/_node/server.ts"], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: "0", ...env },
     stdio: ["ignore", "pipe", "inherit"],

@@ -44,17 +44,23 @@ $$;
 
 -- How a statement is refused, as "SQLSTATE message (param)" — the API's error code travels as
 -- the message and its `param` as the hint, so one string states the whole refusal — or
--- 'no error' when it is not refused.
-create function tests.refusal(statement text) returns text language plpgsql as $$
+-- 'no error' when it is not refused. With undo_writes, what an accepted statement wrote is undone
+-- too (a file trying many cases against a limit keeps them apart).
+create function tests.refusal(statement text, undo_writes boolean default false) returns text language plpgsql as $$
 declare
   state text;
   message text;
   param text;
 begin
   execute statement;
+  if undo_writes then
+    raise sqlstate 'TSTOK';
+  end if;
   return 'no error';
-exception when others then
-  get stacked diagnostics state = returned_sqlstate, message = message_text, param = pg_exception_hint;
-  return format('%s %s (%s)', state, message, coalesce(nullif(param, ''), 'no param'));
+exception
+  when sqlstate 'TSTOK' then return 'no error';
+  when others then
+    get stacked diagnostics state = returned_sqlstate, message = message_text, param = pg_exception_hint;
+    return format('%s %s (%s)', state, message, coalesce(nullif(param, ''), 'no param'));
 end;
 $$;

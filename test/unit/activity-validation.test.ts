@@ -103,15 +103,15 @@ describe("refused by the gateway itself: a 400 in the one error shape saying the
   });
 });
 
-describe("GET /v1/activities/{id}: act_ and a UUID in any letter case; anything else is simply not found", () => {
-  test("an id in upper case reaches the database as the bare uuid", async () => {
+describe("GET /v1/activities/{id}: act_ and a UUID, or the bare UUID, in any letter case; anything else is simply not found", () => {
+  test.each([`ACT_${UUID.toUpperCase()}`, UUID.toUpperCase()])("%s reaches the database as the bare uuid", async (id) => {
     const gateway = stubDatabaseApp();
-    expect((await gateway.send("GET", `/v1/activities/ACT_${UUID.toUpperCase()}`)).status).toBe(200);
+    expect((await gateway.send("GET", `/v1/activities/${id}`)).status).toBe(200);
     expect(gateway.calls).toMatchObject([{ fn: "get_activity", readOnly: true }]);
     expect(String(gateway.calls[0]!.args.id).toLowerCase()).toBe(UUID);
   });
 
-  test.each([`xact_${UUID}`, `act_${UUID}0`, UUID, `we_${UUID}`])("%s: 404 activity_not_found, no database call", async (id) => {
+  test.each([`xact_${UUID}`, `act_${UUID}0`, `we_${UUID}`])("%s: 404 activity_not_found, no database call", async (id) => {
     const gateway = stubDatabaseApp();
     const response = await gateway.send("GET", `/v1/activities/${id}`);
     expect(response.status).toBe(404);

@@ -31,6 +31,7 @@ test("the end-of-run banner says how many of how many were skipped, where, and w
     "!! 19 of 45 tests were SKIPPED — this run did not test what they cover.",
     "!! Missing on this machine:",
     "!!   PostgreSQL: nothing answers at postgres://127.0.0.1:5432",
+    "!! Each skipping file printed a SKIPPING warning above naming what it lacks.",
     "!! Skipped tests per file:",
     "!!     16  test/database/pgtap.test.ts",
     "!!      3  test/unit/sql-literal.test.ts",

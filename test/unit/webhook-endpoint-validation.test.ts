@@ -119,14 +119,14 @@ describe("paging: ?limit= and ?starting_after=", () => {
   });
 });
 
-describe("path ids: any letter case; anything else is simply not found", () => {
-  test("an endpoint id in upper case reaches the database as a bare lower-case uuid", async () => {
+describe("path ids: we_ and a UUID, or the bare UUID, in any letter case; anything else is simply not found", () => {
+  test.each([`WE_${UUID.toUpperCase()}`, UUID.toUpperCase()])("%s reaches the database as a bare lower-case uuid", async (id) => {
     const gateway = stubDatabaseApp();
-    expect((await gateway.send("GET", `/v1/webhook_endpoints/WE_${UUID.toUpperCase()}`)).status).toBe(200);
+    expect((await gateway.send("GET", `/v1/webhook_endpoints/${id}`)).status).toBe(200);
     expect(gateway.calls[0]).toMatchObject({ fn: "get_webhook_endpoint", args: { id: UUID }, readOnly: true });
   });
 
-  test.each([`we_${UUID}x`, UUID, `del_${UUID}`, "we_nope"])("endpoint %s: 404 webhook_endpoint_not_found", async (id) => {
+  test.each([`we_${UUID}x`, `del_${UUID}`, "we_nope"])("endpoint %s: 404 webhook_endpoint_not_found", async (id) => {
     const gateway = stubDatabaseApp();
     expect(await refusal(await gateway.send("GET", `/v1/webhook_endpoints/${id}`))).toMatchObject({ status: 404, code: "webhook_endpoint_not_found", param: "id" });
     expect(gateway.calls).toEqual([]);
