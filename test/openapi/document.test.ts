@@ -114,6 +114,7 @@ describe("rules and examples come from the schemas and the public doc", () => {
     expect(request.properties.contact_id).toMatchObject({ format: "uuid" });
     // metadata is open: any keys (a generator reads a bare "object" as one without properties).
     expect(request.properties.metadata.additionalProperties).toBe(true);
+    expect(request.dependentRequired).toEqual({ entity_type: ["entity_id"], entity_id: ["entity_type"] });
   });
 
   test("ids and times in the responses state their formats", () => {

@@ -115,7 +115,17 @@ describe("GET /v1/activities/{id}: act_ and a UUID, or the bare UUID, in any let
     const gateway = stubDatabaseApp();
     const response = await gateway.send("GET", `/v1/activities/${id}`);
     expect(response.status).toBe(404);
-    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("activity_not_found");
+    expect(((await response.json()) as { error: unknown }).error).toMatchObject({
+      code: "activity_not_found",
+      param: "id",
+      message: `No activity with id "${id}" exists in this workspace.`,
+    });
     expect(gateway.calls).toEqual([]);
+  });
+
+  test("the message quotes at most 100 characters of a long id", async () => {
+    const id = `act_${"a".repeat(200)}`;
+    const response = await stubDatabaseApp().send("GET", `/v1/activities/${id}`);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toBe(`No activity with id "${id.slice(0, 100)}" exists in this workspace.`);
   });
 });

@@ -128,7 +128,12 @@ describe("path ids: we_ and a UUID, or the bare UUID, in any letter case; anythi
 
   test.each([`we_${UUID}x`, `del_${UUID}`, "we_nope"])("endpoint %s: 404 webhook_endpoint_not_found", async (id) => {
     const gateway = stubDatabaseApp();
-    expect(await refusal(await gateway.send("GET", `/v1/webhook_endpoints/${id}`))).toMatchObject({ status: 404, code: "webhook_endpoint_not_found", param: "id" });
+    expect(await refusal(await gateway.send("GET", `/v1/webhook_endpoints/${id}`))).toMatchObject({
+      status: 404,
+      code: "webhook_endpoint_not_found",
+      param: "id",
+      message: `No webhook endpoint with id "${id}" exists in this workspace.`,
+    });
     expect(gateway.calls).toEqual([]);
   });
 
@@ -138,6 +143,7 @@ describe("path ids: we_ and a UUID, or the bare UUID, in any letter case; anythi
       status: 404,
       code: "delivery_not_found",
       param: "delivery_id",
+      message: `No delivery with id "${ENDPOINT}" exists for this endpoint.`,
     });
     expect(gateway.calls).toEqual([]);
   });

@@ -1,7 +1,8 @@
 // A Stryker ignorer (stryker.config.mjs, `ignorers: ["documentation"]`): the prose and examples
 // the schemas carry for the API document — v.description(…), the `description` and `examples` of
-// v.metadata({…}) (and a v.metadata({…}) holding nothing else), arguments to a schema helper's
-// parameter named `about`, and the *_ABOUT / *_EXAMPLE constants — are not mutated. A change to
+// v.metadata({…}) (and a v.metadata({…}) holding nothing else), any literal `description`,
+// `example` or `examples` property, arguments to a schema helper's parameter named `about`, and
+// the *_ABOUT / *_EXAMPLE constants — are not mutated. A change to
 // them changes no behaviour; it changes the document, and test/openapi/client-types.test.ts (the
 // full suite) fails on any change to the document against the committed client types. Rules in
 // v.metadata (maxLength, format, minimum…) are still mutated.
@@ -45,6 +46,15 @@ function isAboutArgument(path) {
   return index !== undefined && call.arguments[index] === path.node;
 }
 
+/** `description: "…"`, `example: "…"`, `examples: […]` given as literals (not a field's schema). */
+function isProseProperty(node) {
+  return (
+    node.type === "ObjectProperty" &&
+    ["description", "example", "examples"].includes(node.key?.name) &&
+    ["StringLiteral", "TemplateLiteral", "ArrayExpression"].includes(node.value.type)
+  );
+}
+
 export const strykerPlugins = [
   declareValuePlugin(PluginKind.Ignore, "documentation", {
     shouldIgnore(path) {
@@ -56,6 +66,7 @@ export const strykerPlugins = [
         if (node.type === "ObjectProperty" && ["description", "examples"].includes(node.key.name) && isCallOf(parentPath?.parentPath?.node, "metadata")) return REASON;
         if (node.type === "VariableDeclarator" && /_(ABOUT|EXAMPLE)$/.test(node.id.name ?? "")) return REASON;
         if (isAboutArgument(current)) return REASON;
+        if (isProseProperty(node)) return REASON;
       }
       return undefined;
     },
