@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { SkippedTestsReporter } from "./test/support/skipped-tests-reporter.ts";
 
 export default defineConfig({
   test: {
@@ -8,5 +9,7 @@ export default defineConfig({
     // Test files start servers and databases of their own; two at a time fits two cores.
     pool: "forks",
     maxWorkers: 2,
+    // A run that skipped tests (a service missing) ends by saying how many and why.
+    reporters: ["default", new SkippedTestsReporter()],
   },
 });

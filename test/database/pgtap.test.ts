@@ -1,62 +1,36 @@
 // Runs the pgTAP files of supabase/tests/database with pg_prove, as `supabase test db` would but
 // without Docker, against a PostgreSQL database made for this run (the real compat script and
-// migrations via the project's migrator, plus the pgtap extension). One vitest test per file, so
-// a failure names the file and prints its TAP output. Without PostgreSQL, the pgtap extension or
-// pg_prove the suite is skipped with a loud warning, or fails when REQUIRE_SERVICES=1.
-
-import { spawn, spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+// migrations via the project's migrator, plus the pgtap extension, plus the helpers every file
+// uses: schema `tests` from supabase/tests/tests-schema.sql). One vitest test per file and time
+// zone, so a failure names both and prints the TAP output: each file runs in UTC and again in a
+// zone off UTC, where a timestamp formatted in the session's zone shows. Without PostgreSQL, the
+// pgtap extension or pg_prove the suite is skipped with a loud warning, or fails when services
+// are required (REQUIRE_SERVICES).
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POSTGRES_ADMIN_URL, serviceAvailable } from "../support/services.ts";
+import { missingPgtapPrerequisite, PGTAP_INSTALL } from "../support/pgtap-prerequisites.ts";
+import { prerequisiteMissing } from "../support/services.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
 const TESTS_DIR = fileURLToPath(new URL("../../supabase/tests/database/", import.meta.url));
 const TEST_FILES = readdirSync(TESTS_DIR).filter((file) => file.endsWith(".sql")).sort();
+/** The helpers the files share (schema `tests`), created once in the test database. */
+const TESTS_SCHEMA = fileURLToPath(new URL("../../supabase/tests/tests-schema.sql", import.meta.url));
+// Every file runs once in UTC and once in a zone off UTC by a fraction of an hour, so a timestamp
+// formatted without `at time zone 'UTC'` is caught even though the server itself runs in UTC.
+const SESSION_TIME_ZONES = ["UTC", "America/St_Johns"];
 const FILE_TIMEOUT_MS = 60_000;
-const INSTALL = "apt-get install postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl";
-
-/** What this machine lacks to run pgTAP, or null when everything is there. */
-async function missingPrerequisite(): Promise<string | null> {
-  let postgresUp: boolean;
-  try {
-    postgresUp = await serviceAvailable("postgres");
-  } catch (error) {
-    return (error as Error).message;
-  }
-  if (!postgresUp) return `PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL}`;
-  for (const [command, from] of [
-    ["pg_prove", "libtap-parser-sourcehandler-pgtap-perl"],
-    ["psql", "postgresql-client-15"],
-  ] as const) {
-    if (spawnSync(command, ["--version"], { stdio: "ignore" }).error) {
-      return `${command} is not on the PATH (Debian package ${from})`;
-    }
-  }
-  const server = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {}, connect_timeout: 5 });
-  try {
-    const rows = await server`select 1 from pg_available_extensions where name = 'pgtap'`;
-    if (rows.length === 0) {
-      return `the pgtap extension is not installed on the PostgreSQL server at ${POSTGRES_ADMIN_URL} (Debian package postgresql-15-pgtap)`;
-    }
-  } catch (error) {
-    return `cannot query PostgreSQL at ${POSTGRES_ADMIN_URL}: ${(error as Error).message}`;
-  } finally {
-    await server.end({ timeout: 5 });
-  }
-  return null;
-}
-
-const missing = await missingPrerequisite();
-if (missing && process.env.REQUIRE_SERVICES !== "1") {
-  console.warn(
-    `\n${"!".repeat(78)}\n!! SKIPPING the pgTAP database tests: ${missing}.\n` +
-      `!! They need a running PostgreSQL with the pgtap extension, and pg_prove: ${INSTALL}\n` +
-      `!! Run with REQUIRE_SERVICES=1 to make this a failure.\n${"!".repeat(78)}\n`,
+const missing = await missingPgtapPrerequisite();
+const available =
+  missing === null ||
+  prerequisiteMissing(
+    "the pgTAP database tests",
+    missing,
+    `They need a running PostgreSQL with the pgtap extension, and pg_prove: ${PGTAP_INSTALL}`,
   );
-}
 
 interface ProveRun {
   code: number | null;
@@ -64,10 +38,11 @@ interface ProveRun {
 }
 
 /** pg_prove over one file; stdout and stderr interleaved as they came (psql errors go to stderr). */
-function prove(databaseUrl: string, file: string): Promise<ProveRun> {
+function prove(databaseUrl: string, file: string, timeZone: string): Promise<ProveRun> {
   return new Promise((resolve, reject) => {
     const child = spawn("pg_prove", ["--ext", ".sql", "--verbose", "-d", databaseUrl, file], {
-      env: { ...process.env, PGCONNECT_TIMEOUT: "10" },
+      // PGTZ sets the session's TimeZone, as a client in another zone would.
+      env: { ...process.env, PGCONNECT_TIMEOUT: "10", PGTZ: timeZone },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -85,20 +60,13 @@ function prove(databaseUrl: string, file: string): Promise<ProveRun> {
   });
 }
 
-if (missing && process.env.REQUIRE_SERVICES === "1") {
-  describe("pgTAP database tests", () => {
-    it("have PostgreSQL, the pgtap extension and pg_prove", () => {
-      throw new Error(`REQUIRE_SERVICES=1 but ${missing}. Install with: ${INSTALL}`);
-    });
-  });
-}
-
-describe.skipIf(missing !== null)("pgTAP database tests (supabase/tests/database)", () => {
+describe.skipIf(!available)("pgTAP database tests (supabase/tests/database)", () => {
   let database: TestDatabase;
 
   beforeAll(async () => {
     database = await createTestDatabase("pgtap");
     await database.admin.exec("set client_min_messages = warning; create extension if not exists pgtap");
+    await database.admin.exec(readFileSync(TESTS_SCHEMA, "utf8"));
   }, 60_000);
 
   afterAll(async () => {
@@ -110,18 +78,20 @@ describe.skipIf(missing !== null)("pgTAP database tests (supabase/tests/database
     expect(TEST_FILES.length, `no .sql files in ${TESTS_DIR}`).toBeGreaterThan(0);
   });
 
-  for (const file of TEST_FILES) {
-    it(
-      file,
-      async () => {
-        const run = await prove(database.adminUrl, join(TESTS_DIR, file));
-        if (run.code !== 0) {
-          throw new Error(`pg_prove failed for supabase/tests/database/${file} (exit ${run.code}):\n${run.output}`);
-        }
-        expect(run.output).toMatch(/^All tests successful\./m);
-      },
-      FILE_TIMEOUT_MS,
-    );
+  for (const timeZone of SESSION_TIME_ZONES) {
+    for (const file of TEST_FILES) {
+      it(
+        `${file} (TimeZone ${timeZone})`,
+        async () => {
+          const run = await prove(database.adminUrl, join(TESTS_DIR, file), timeZone);
+          if (run.code !== 0) {
+            throw new Error(`pg_prove failed for supabase/tests/database/${file} under TimeZone ${timeZone} (exit ${run.code}):\n${run.output}`);
+          }
+          expect(run.output).toMatch(/^All tests successful\./m);
+        },
+        FILE_TIMEOUT_MS,
+      );
+    }
   }
 
   // Every file ends in rollback; one that committed would leak rows into the files after it.

@@ -1,16 +1,13 @@
-// The typed client: client/openapi-types.ts is what openapi-typescript generates from the
-// document today (a stale file fails here and in CI), and those types, with plain fetch, work
-// against the real Node server (`npm start`'s program on its embedded database). `tsc` (npm
-// test) checks the expected type errors below: the types are as narrow as the document.
+// The typed client: the types of client/openapi-types.ts (kept fresh by client-types.test.ts),
+// with plain fetch, work against the real Node server (`npm start`'s program on its embedded
+// database). `tsc` (npm test) checks the expected type errors below: the types are as narrow as
+// the document.
 
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { components, paths } from "../../client/openapi-types.ts";
-import { generateTypes } from "@crm-activity-api/openapi-typescript";
-import { apiDocument } from "../../functions/api-gateway/routes/index.ts";
-import { expectedTypes, TYPES_FILE } from "../../scripts/openapi-types.ts";
 import { type NodeServer, startNodeServer } from "../support/node-server.ts";
 
 type CreateActivityBody = paths["/v1/activities"]["post"]["requestBody"]["content"]["application/json"];
@@ -21,21 +18,6 @@ type CreateBadRequest = paths["/v1/activities"]["post"]["responses"][400]["conte
 type EndpointPage = paths["/v1/webhook_endpoints"]["get"]["responses"][200]["content"]["application/json"];
 type EndpointQuery = NonNullable<paths["/v1/webhook_endpoints"]["get"]["parameters"]["query"]>;
 type Activity = components["schemas"]["Activity"];
-
-describe("client/openapi-types.ts", () => {
-  test("is what openapi-typescript generates from the document now (else: npm run openapi:types)", async () => {
-    const committed = await readFile(TYPES_FILE, "utf8");
-    expect(committed === (await expectedTypes()), "client/openapi-types.ts is stale: run `npm run openapi:types`").toBe(true);
-  }, 60_000);
-
-  test("a change to the document changes the generated types (so the check above can fail)", async () => {
-    const changed = structuredClone(apiDocument()) as any;
-    changed.components.schemas.Activity.properties.title.description = "Changed.";
-    const committed = await readFile(TYPES_FILE, "utf8");
-    expect(committed.endsWith(await generateTypes(changed))).toBe(false);
-    expect(committed.endsWith(await generateTypes(apiDocument()))).toBe(true);
-  }, 60_000);
-});
 
 describe("the types with plain fetch against the running Node server", () => {
   const KEY = `wbk_${"5e".repeat(32)}`;

@@ -1,11 +1,12 @@
 // Headless Chromium (Debian's `chromium` package, which .ci/run installs) driven by playwright-core.
 // Absent on a developer's machine, the tests that need it skip with a loud message; with
-// REQUIRE_SERVICES=1 (CI) its absence fails the run instead.
+// REQUIRE_SERVICES (CI) its absence fails the run instead.
 
 import { access, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
+import { prerequisiteMissing } from "./services.ts";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -21,18 +22,16 @@ const FLAGS = [
   "--disable-sync",
 ];
 
-export async function chromiumAvailable(): Promise<boolean> {
-  const ok = await access(CHROMIUM).then(
+/** Whether Chromium is installed, without warning: for the end-of-run report. */
+export function chromiumInstalled(): Promise<boolean> {
+  return access(CHROMIUM).then(
     () => true,
     () => false,
   );
-  if (ok) return true;
-  if (process.env.REQUIRE_SERVICES === "1") throw new Error(`REQUIRE_SERVICES=1 but there is no Chromium at ${CHROMIUM} (apt-get install chromium).`);
-  console.warn(
-    `\n${"!".repeat(78)}\n!! SKIPPING browser tests: no Chromium at ${CHROMIUM}.\n` +
-      `!! apt-get install chromium, or run with REQUIRE_SERVICES=1 to make this a failure.\n${"!".repeat(78)}\n`,
-  );
-  return false;
+}
+
+export async function chromiumAvailable(): Promise<boolean> {
+  return (await chromiumInstalled()) || prerequisiteMissing("browser tests", `there is no Chromium at ${CHROMIUM}`, "apt-get install chromium.");
 }
 
 export interface Browser {

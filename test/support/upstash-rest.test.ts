@@ -1,6 +1,6 @@
 // Proves the Upstash REST stand-in is faithful enough for the real @upstash/redis and
 // @upstash/ratelimit clients, over a real Redis. Without Redis the suite is skipped with a
-// loud warning, or fails when REQUIRE_SERVICES=1.
+// loud warning, or fails when services are required (REQUIRE_SERVICES).
 
 import { spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
@@ -11,10 +11,9 @@ import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisReplyError, RespClient, type RespReply } from "./resp.js";
+import { prerequisiteMissing, REDIS_URL } from "./services.ts";
 import { startUpstashRest, type UpstashRestServer } from "./upstash-rest.js";
 
-// Same variable as test/support/services.ts, so one setting points every suite at the same Redis.
-const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const PREFIX = `test:upstash-rest:${randomUUID()}:`;
 const key = (name: string): string => PREFIX + name;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -30,23 +29,7 @@ async function redisReachable(): Promise<boolean> {
   }
 }
 
-const redisUp = await redisReachable();
-if (!redisUp) {
-  if (process.env.REQUIRE_SERVICES === "1") {
-    describe("upstash REST stand-in", () => {
-      it("needs Redis", () => {
-        throw new Error(`Redis is not reachable at ${REDIS_URL} and REQUIRE_SERVICES=1`);
-      });
-    });
-  } else {
-    console.warn(
-      `\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n` +
-        `!! SKIPPING upstash-rest tests: Redis is not reachable at ${REDIS_URL}\n` +
-        `!! (set REQUIRE_SERVICES=1 to make this a failure)\n` +
-        `!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n`,
-    );
-  }
-}
+const redisUp = (await redisReachable()) || prerequisiteMissing("upstash-rest tests", `Redis is not reachable at ${REDIS_URL}`, "Start Redis.");
 
 describe.skipIf(!redisUp)("upstash REST stand-in", () => {
   let server: UpstashRestServer;

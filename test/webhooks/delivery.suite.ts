@@ -27,10 +27,16 @@ export function describeDelivery(engine: Engine, available = true): void {
       await h?.close();
     });
 
-    afterEach(() => {
+    // Whatever a test left behind — even one that failed halfway — the next starts from a
+    // subscriber that is up, trusts nothing yet and answers 204, and an outbox with nothing due:
+    // one failure must not cascade into the tests after it.
+    afterEach(async () => {
+      await subscriber.start();
       subscriber.received.length = 0;
       subscriber.rejected.length = 0;
+      subscriber.secrets = [];
       subscriber.reply = () => 204;
+      await h.admin.query("delete from app.webhook_deliveries where status = 'pending'");
     });
 
     /** A workspace, a key with every scope, and an endpoint at the subscriber trusted by it. */

@@ -273,18 +273,46 @@ describe("GET, PATCH, DELETE", () => {
     const { api: a } = await api();
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await a.post("/v1/webhook_endpoints", { url: `https://hooks.example.com/${i}`, events: ["*"] })).body.data.webhook_endpoint.id);
-    const first = await a.get("/v1/webhook_endpoints?limit=2");
-    expect(first.body.data.has_more).toBe(true);
-    const pageIds = first.body.data.webhook_endpoints.map((e: WebhookEndpoint) => e.id);
-    const second = await a.get(`/v1/webhook_endpoints?limit=2&starting_after=${pageIds[1]}`);
-    const third = await a.get(`/v1/webhook_endpoints?limit=2&starting_after=${second.body.data.webhook_endpoints[1].id}`);
-    expect(third.body.data.has_more).toBe(false);
-    const all = [...pageIds, ...second.body.data.webhook_endpoints.map((e: WebhookEndpoint) => e.id), ...third.body.data.webhook_endpoints.map((e: WebhookEndpoint) => e.id)];
-    expect(new Set(all)).toEqual(new Set(ids));
-    expect(all).toHaveLength(5);
+    const [e0, e1, e2, e3, e4] = ids;
+    const page = async (query: string) => {
+      const response = await a.get(`/v1/webhook_endpoints?${query}`);
+      expect(response.status).toBe(200);
+      return { ids: response.body.data.webhook_endpoints.map((e: WebhookEndpoint) => e.id), has_more: response.body.data.has_more };
+    };
+    // Newest first, and each next page continues towards the oldest.
+    expect(await page("")).toEqual({ ids: [e4, e3, e2, e1, e0], has_more: false });
+    expect(await page("limit=2")).toEqual({ ids: [e4, e3], has_more: true });
+    expect(await page(`limit=2&starting_after=${e3}`)).toEqual({ ids: [e2, e1], has_more: true });
+    expect(await page(`limit=2&starting_after=${e1}`)).toEqual({ ids: [e0], has_more: false });
+    expect(await page(`starting_after=${e0}`)).toEqual({ ids: [], has_more: false });
     expect((await a.get("/v1/webhook_endpoints?limit=0")).body.error).toMatchObject({ code: "invalid_field", param: "limit" });
     expect((await a.get("/v1/webhook_endpoints?limit=101")).body.error).toMatchObject({ code: "invalid_field", param: "limit" });
     expect((await a.get("/v1/webhook_endpoints?starting_after=nope")).body.error).toMatchObject({ code: "invalid_field", param: "starting_after" });
+  });
+
+  test("deliveries: newest first, each next page older", async () => {
+    const { ws, api: a } = await api(["activities:write", "webhooks:write", "webhooks:read"]);
+    const endpoint = (await a.post("/v1/webhook_endpoints", { url: "https://hooks.example.com/", events: ["*"] })).body.data.webhook_endpoint.id;
+    // The delivery each activity queued, in the order they were recorded.
+    const queued: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      expect((await a.post("/v1/activities", { type: "call", title: `call ${i}`, contact_id: ws.contactId })).status).toBe(201);
+      const [row] = await h.admin.query<{ id: string }>(
+        "select 'del_' || id as id from app.webhook_deliveries where endpoint_id = $1 and not ('del_' || id = any ($2::text[]))",
+        [endpoint.slice(3), queued],
+      );
+      queued.push(row!.id);
+    }
+    const [d0, d1, d2] = queued;
+    const page = async (query: string) => {
+      const response = await a.get(`/v1/webhook_endpoints/${endpoint}/deliveries?${query}`);
+      expect(response.status).toBe(200);
+      return { ids: response.body.data.deliveries.map((d: { id: string }) => d.id), has_more: response.body.data.has_more };
+    };
+    expect(await page("")).toEqual({ ids: [d2, d1, d0], has_more: false });
+    expect(await page("limit=2")).toEqual({ ids: [d2, d1], has_more: true });
+    expect(await page(`limit=2&starting_after=${d1}`)).toEqual({ ids: [d0], has_more: false });
+    expect(await page(`starting_after=${d0}`)).toEqual({ ids: [], has_more: false });
   });
 
   test("PATCH changes what it is given, disables and re-enables", async () => {

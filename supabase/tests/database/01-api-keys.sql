@@ -4,26 +4,6 @@
 begin;
 select plan(36);
 
--- A test key's plain text is derived from its label, so the owner and anon can both name it.
-create function pg_temp.key_text(label text) returns text language sql immutable as $$
-  select 'wbk_' || encode(sha256(convert_to('01-api-keys ' || label, 'UTF8')), 'hex')
-$$;
--- How PostgREST runs a request: role anon, the raw key in the x-api-key request header.
-create procedure pg_temp.use_key(label text) language sql as $$
-  select set_config('role', 'anon', true),
-         set_config('request.headers', json_build_object('x-api-key', pg_temp.key_text(label))::text, true)
-$$;
--- The same with request headers given verbatim, for requests that carry no usable key.
-create procedure pg_temp.use_headers(headers text) language sql as $$
-  select set_config('role', 'anon', true), set_config('request.headers', headers, true)
-$$;
-create function pg_temp.create_key(label text, scopes text[], expires_at timestamptz default null)
-returns uuid language sql as $$
-  select (admin.create_api_key(scopes, 'a0000000-0000-4000-8000-000000000000',
-                               'a1000000-0000-4000-8000-000000000000', label, expires_at,
-                               pg_temp.key_text(label)) ->> 'id')::uuid
-$$;
-
 -- Fixture, as the owner. Ids: first digit = workspace (a), second = kind
 -- (0 workspace, 1 user, 2 contact, 4 activity).
 insert into app.workspaces (id, name) values ('a0000000-0000-4000-8000-000000000000', 'Workspace A');
@@ -35,11 +15,11 @@ insert into app.activities (id, workspace_id, type, created_by_user_id)
 values ('a4000000-0000-4000-8000-000000000000', 'a0000000-0000-4000-8000-000000000000', 'note',
         'a1000000-0000-4000-8000-000000000000');
 do $$ begin
-  perform pg_temp.create_key('valid', array['activities:read', 'activities:write']);
-  perform pg_temp.create_key('expired', array['activities:read', 'activities:write'], now() - interval '1 second');
-  perform pg_temp.create_key('expires now', array['activities:read', 'activities:write'], now());
-  perform pg_temp.create_key('expires tomorrow', array['activities:read', 'activities:write'], now() + interval '1 day');
-  perform pg_temp.create_key('to revoke', array['activities:read', 'activities:write']);
+  perform tests.create_key('valid', array['activities:read', 'activities:write']);
+  perform tests.create_key('expired', array['activities:read', 'activities:write'], expires_at => now() - interval '1 second');
+  perform tests.create_key('expires now', array['activities:read', 'activities:write'], expires_at => now());
+  perform tests.create_key('expires tomorrow', array['activities:read', 'activities:write'], expires_at => now() + interval '1 day');
+  perform tests.create_key('to revoke', array['activities:read', 'activities:write']);
 end $$;
 
 -- No request.headers at all (never set in this session).
@@ -54,65 +34,65 @@ select throws_ok($$ select count(*) from app.contacts $$, '42501', 'permission d
   'no request headers: a direct select on contacts is refused');
 
 -- Headers without a usable key.
-call pg_temp.use_headers('{}');
+call tests.use_headers('{}');
 select throws_ok($$ select api.create_activity('call') $$, 'PT401', 'invalid_key',
   'no x-api-key header: refused with invalid_key');
-call pg_temp.use_headers('{"x-api-key": ""}');
+call tests.use_headers('{"x-api-key": ""}');
 select throws_ok($$ select api.create_activity('call') $$, 'PT401', 'invalid_key',
   'empty x-api-key: refused with invalid_key');
-call pg_temp.use_headers(json_build_object('authorization', 'Bearer ' || pg_temp.key_text('valid'))::text);
+call tests.use_headers(json_build_object('authorization', 'Bearer ' || tests.key_text('valid')));
 select throws_ok($$ select api.create_activity('call') $$, 'PT401', 'invalid_key',
   'a valid key in Authorization instead of x-api-key is not read by the database');
-call pg_temp.use_headers('{"x-api-key": "wbk_0000000000000000000000000000000000000000000000000000000000000000"}');
+call tests.use_headers('{"x-api-key": "wbk_0000000000000000000000000000000000000000000000000000000000000000"}');
 select throws_ok($$ select api.create_activity('call') $$, 'PT401', 'invalid_key',
   'unknown key: refused with invalid_key');
 select throws_ok($$ select api.get_activity('a4000000-0000-4000-8000-000000000000') $$, 'PT401', 'invalid_key',
   'unknown key: get_activity refused with invalid_key');
 
 -- Near misses of a valid key: the hash must match the exact text.
-call pg_temp.use_headers(json_build_object('x-api-key', upper(pg_temp.key_text('valid')))::text);
+call tests.use_headers(json_build_object('x-api-key', upper(tests.key_text('valid'))));
 select throws_ok($$ select api.create_activity('call') $$, 'PT401', 'invalid_key',
   'the valid key in upper case is refused');
-call pg_temp.use_headers(json_build_object('x-api-key', pg_temp.key_text('valid') || ' ')::text);
+call tests.use_headers(json_build_object('x-api-key', tests.key_text('valid') || ' '));
 select throws_ok($$ select api.create_activity('call') $$, 'PT401', 'invalid_key',
   'the valid key with a trailing space is refused');
-call pg_temp.use_headers(json_build_object('x-api-key', left(pg_temp.key_text('valid'), 12))::text);
+call tests.use_headers(json_build_object('x-api-key', left(tests.key_text('valid'), 12)));
 select throws_ok($$ select api.create_activity('call') $$, 'PT401', 'invalid_key',
   'the display prefix alone is refused');
-call pg_temp.use_headers(
-  json_build_object('x-api-key', encode(sha256(convert_to(pg_temp.key_text('valid'), 'UTF8')), 'hex'))::text);
+call tests.use_headers(
+  json_build_object('x-api-key', encode(sha256(convert_to(tests.key_text('valid'), 'UTF8')), 'hex')));
 select throws_ok($$ select api.create_activity('call') $$, 'PT401', 'invalid_key',
   'the stored hash (hex) of a valid key is not itself a key');
 
 -- Expiry.
-call pg_temp.use_key('expired');
+call tests.use_key('expired');
 select throws_ok($$ select api.create_activity('call') $$, 'PT401', 'invalid_key',
   'expired key: create_activity refused with invalid_key');
 select throws_ok($$ select api.get_activity('a4000000-0000-4000-8000-000000000000') $$, 'PT401', 'invalid_key',
   'expired key: get_activity refused with invalid_key');
 select throws_ok($$ select count(*) from app.activities $$, 'PT401', 'invalid_key',
   'expired key: a direct select on activities is refused');
-call pg_temp.use_key('expires now');
+call tests.use_key('expires now');
 select throws_ok($$ select api.create_activity('call') $$, 'PT401', 'invalid_key',
   'a key whose expires_at is exactly now is already expired');
-call pg_temp.use_key('expires tomorrow');
+call tests.use_key('expires tomorrow');
 select lives_ok($$ select api.create_activity('call') $$,
   'contrast: a key expiring tomorrow works');
 
 -- Revocation takes effect for the very next statement.
-call pg_temp.use_key('to revoke');
+call tests.use_key('to revoke');
 select lives_ok($$ select api.get_activity('a4000000-0000-4000-8000-000000000000') $$,
   'contrast: the key works before it is revoked');
 reset role;
 do $$ begin perform admin.revoke_api_key(id) from app.api_keys where name = 'to revoke'; end $$;
-call pg_temp.use_key('to revoke');
+call tests.use_key('to revoke');
 select throws_ok($$ select api.create_activity('call') $$, 'PT401', 'invalid_key',
   'revoked key: create_activity refused with invalid_key');
 select throws_ok($$ select api.get_activity('a4000000-0000-4000-8000-000000000000') $$, 'PT401', 'invalid_key',
   'revoked key: get_activity refused with invalid_key');
 select throws_ok($$ select count(*) from app.contacts $$, '42501', 'permission denied for table contacts',
   'revoked key: a direct select on contacts is refused');
-call pg_temp.use_key('valid');
+call tests.use_key('valid');
 select lives_ok($$ select api.create_activity('call') $$,
   'revoking one key leaves the other keys of the workspace working');
 
@@ -165,21 +145,12 @@ create view pg_temp.ungranted_calls as
     from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname in ('app_private', 'admin') and not has_function_privilege('anon', p.oid, 'execute');
 grant select on pg_temp.ungranted_calls to anon;
--- How a statement is refused, as "SQLSTATE message".
-create function pg_temp.refusal(statement text) returns text language plpgsql as $$
-begin
-  execute statement;
-  return 'no error';
-exception when others then
-  return sqlstate || ' ' || sqlerrm;
-end;
-$$;
-call pg_temp.use_key('valid');
+call tests.use_key('valid');
 select isnt_empty($$ select call from pg_temp.ungranted_calls $$,
   'there are app_private/admin functions anon was not granted (so the next check checks something)');
 select is_empty(
   $$ select call || '  =>  ' || refusal from (
-       select call, pg_temp.refusal(call) as refusal from pg_temp.ungranted_calls) c
+       select call, tests.refusal(call) as refusal from pg_temp.ungranted_calls) c
       where refusal !~ '^42501 ' $$,
   'anon cannot execute any app_private or admin function it was not granted');
 

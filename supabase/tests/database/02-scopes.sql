@@ -4,20 +4,6 @@
 begin;
 select plan(19);
 
--- A test key's plain text is derived from its label, so the owner and anon can both name it.
-create function pg_temp.key_text(label text) returns text language sql immutable as $$
-  select 'wbk_' || encode(sha256(convert_to('02-scopes ' || label, 'UTF8')), 'hex')
-$$;
--- How PostgREST runs a request: role anon, the raw key in the x-api-key request header.
-create procedure pg_temp.use_key(label text) language sql as $$
-  select set_config('role', 'anon', true),
-         set_config('request.headers', json_build_object('x-api-key', pg_temp.key_text(label))::text, true)
-$$;
-create function pg_temp.create_key(label text, scopes text[]) returns uuid language sql as $$
-  select (admin.create_api_key(scopes, 'a0000000-0000-4000-8000-000000000000',
-                               'a1000000-0000-4000-8000-000000000000', label, null,
-                               pg_temp.key_text(label)) ->> 'id')::uuid
-$$;
 -- Activities written by a key, counted as the owner (RLS does not apply to the owner).
 create function pg_temp.activities_by(label text) returns bigint language sql as $$
   select count(*) from app.activities a join app.api_keys k on k.id = a.api_key_id where k.name = label
@@ -34,14 +20,14 @@ insert into app.activities (id, workspace_id, type, title, created_by_user_id)
 values ('a4000000-0000-4000-8000-000000000000', 'a0000000-0000-4000-8000-000000000000', 'note',
         'Existing note', 'a1000000-0000-4000-8000-000000000000');
 do $$ begin
-  perform pg_temp.create_key('read only', array['activities:read']);
-  perform pg_temp.create_key('write only', array['activities:write']);
-  perform pg_temp.create_key('webhooks only', array['webhooks:read', 'webhooks:write']);
-  perform pg_temp.create_key('read and write', array['activities:read', 'activities:write']);
+  perform tests.create_key('read only', array['activities:read']);
+  perform tests.create_key('write only', array['activities:write']);
+  perform tests.create_key('webhooks only', array['webhooks:read', 'webhooks:write']);
+  perform tests.create_key('read and write', array['activities:read', 'activities:write']);
 end $$;
 
 -- activities:read cannot write.
-call pg_temp.use_key('read only');
+call tests.use_key('read only');
 select throws_ok($$ select api.create_activity('call', 'Hello') $$, 'PT403', 'insufficient_permissions',
   'a read-only key cannot create an activity');
 select throws_ok($$ select api.create_activity('') $$, 'PT403', 'insufficient_permissions',
@@ -57,7 +43,7 @@ select is((select count(*) from app.activities), 1::bigint,
   'contrast: a read-only key sees its workspace''s activities in a direct select');
 
 -- activities:write cannot read.
-call pg_temp.use_key('write only');
+call tests.use_key('write only');
 select throws_ok($$ select api.get_activity('a4000000-0000-4000-8000-000000000000') $$,
   'PT403', 'insufficient_permissions',
   'a write-only key cannot get an activity of its own workspace');
@@ -78,7 +64,7 @@ select throws_ok($$ select api.get_activity('ffffffff-0000-4000-8000-00000000000
   'a write-only key cannot probe whether an activity id exists');
 
 -- Scopes of other resources grant nothing here.
-call pg_temp.use_key('webhooks only');
+call tests.use_key('webhooks only');
 select throws_ok($$ select api.create_activity('call') $$, 'PT403', 'insufficient_permissions',
   'a key with only webhooks scopes cannot create an activity');
 select throws_ok($$ select api.get_activity('a4000000-0000-4000-8000-000000000000') $$,
@@ -88,7 +74,7 @@ select is((select count(*) from app.activities), 0::bigint,
   'a key with only webhooks scopes sees no activity rows');
 
 -- Both scopes: both operations (contrast).
-call pg_temp.use_key('read and write');
+call tests.use_key('read and write');
 select api.create_activity('call', 'Written and read back') -> 'activity' ->> 'id' as created_id \gset
 select is(api.get_activity(substr(:'created_id', 5)::uuid) -> 'activity' ->> 'title', 'Written and read back',
   'contrast: a read-and-write key reads back what it wrote');

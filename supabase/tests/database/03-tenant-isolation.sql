@@ -5,20 +5,6 @@
 begin;
 select plan(35);
 
--- A test key's plain text is derived from its label, so the owner and anon can both name it.
-create function pg_temp.key_text(label text) returns text language sql immutable as $$
-  select 'wbk_' || encode(sha256(convert_to('03-tenant-isolation ' || label, 'UTF8')), 'hex')
-$$;
--- How PostgREST runs a request: role anon, the raw key in the x-api-key request header.
-create procedure pg_temp.use_key(label text) language sql as $$
-  select set_config('role', 'anon', true),
-         set_config('request.headers', json_build_object('x-api-key', pg_temp.key_text(label))::text, true)
-$$;
-create function pg_temp.create_key(label text, workspace uuid, member uuid) returns uuid language sql as $$
-  select (admin.create_api_key(array['activities:read', 'activities:write'], workspace, member, label,
-                               null, pg_temp.key_text(label)) ->> 'id')::uuid
-$$;
-
 -- Fixture, as the owner: two workspaces with the same kinds of rows. Ids: first digit =
 -- workspace (a or b; "ab" = a user who belongs to both), second = kind
 -- (0 workspace, 1 user, 2 contact, 3 deal, 4 activity).
@@ -44,17 +30,17 @@ insert into app.activities (id, workspace_id, type, title, contact_id, deal_id, 
    'b2000000-0000-4000-8000-000000000000', 'b3000000-0000-4000-8000-000000000000',
    'b1000000-0000-4000-8000-000000000000');
 do $$ begin
-  perform pg_temp.create_key('A', 'a0000000-0000-4000-8000-000000000000', 'a1000000-0000-4000-8000-000000000000');
-  perform pg_temp.create_key('A second', 'a0000000-0000-4000-8000-000000000000', 'a1000000-0000-4000-8000-000000000000');
-  perform pg_temp.create_key('B', 'b0000000-0000-4000-8000-000000000000', 'b1000000-0000-4000-8000-000000000000');
-  perform pg_temp.create_key('shared user, in A', 'a0000000-0000-4000-8000-000000000000', 'ab100000-0000-4000-8000-000000000000');
+  perform tests.create_key('A', array['activities:read', 'activities:write'], 'a0000000-0000-4000-8000-000000000000', 'a1000000-0000-4000-8000-000000000000');
+  perform tests.create_key('A second', array['activities:read', 'activities:write'], 'a0000000-0000-4000-8000-000000000000', 'a1000000-0000-4000-8000-000000000000');
+  perform tests.create_key('B', array['activities:read', 'activities:write'], 'b0000000-0000-4000-8000-000000000000', 'b1000000-0000-4000-8000-000000000000');
+  perform tests.create_key('shared user, in A', array['activities:read', 'activities:write'], 'a0000000-0000-4000-8000-000000000000', 'ab100000-0000-4000-8000-000000000000');
 end $$;
 -- A known id for A's second key (kind 5 = key), so a test can try to write in its name.
 update app.api_keys set id = 'a5000000-0000-4000-8000-000000000002' where name = 'A second';
 
 -- References to B's rows through the API, with A's key. The composite foreign keys refuse them
 -- exactly like ids that exist nowhere (the gateway answers 404 contact_not_found/deal_not_found).
-call pg_temp.use_key('A');
+call tests.use_key('A');
 select throws_ok(
   $$ select api.create_activity('call', contact_id => 'b2000000-0000-4000-8000-000000000000') $$,
   '23503', 'insert or update on table "activities" violates foreign key constraint "activities_contact_fkey"',
@@ -158,7 +144,7 @@ select throws_ok($$ update app.deals set workspace_id = 'a0000000-0000-4000-8000
   '42501', 'permission denied for table deals', 'a key cannot move deals');
 
 -- A user who belongs to both workspaces: the key, not the user, decides the workspace.
-call pg_temp.use_key('shared user, in A');
+call tests.use_key('shared user, in A');
 select throws_ok(
   $$ select api.create_activity('call', contact_id => 'b2000000-0000-4000-8000-000000000000') $$,
   '23503', 'insert or update on table "activities" violates foreign key constraint "activities_contact_fkey"',
@@ -168,7 +154,7 @@ select throws_ok(
   'PT404', 'activity_not_found', 'a member of A and B using an A key cannot get B''s activity');
 
 -- Contrast: B's own key sees B's rows.
-call pg_temp.use_key('B');
+call tests.use_key('B');
 select is(api.get_activity('b4000000-0000-4000-8000-000000000000') -> 'activity' ->> 'title', 'B''s secret note',
   'contrast: B''s key gets B''s activity');
 select throws_ok(

@@ -4,16 +4,6 @@
 begin;
 select plan(24);
 
--- A test key's plain text is derived from its label, so the owner and anon can both name it.
-create function pg_temp.key_text(label text) returns text language sql immutable as $$
-  select 'wbk_' || encode(sha256(convert_to('04-create-activity ' || label, 'UTF8')), 'hex')
-$$;
--- How PostgREST runs a request: role anon, the raw key in the x-api-key request header.
-create procedure pg_temp.use_key(label text) language sql as $$
-  select set_config('role', 'anon', true),
-         set_config('request.headers', json_build_object('x-api-key', pg_temp.key_text(label))::text, true)
-$$;
-
 -- Fixture, as the owner. Ids: first digit = workspace (a), second = kind
 -- (0 workspace, 1 user, 2 contact, 3 deal).
 insert into app.workspaces (id, name) values ('a0000000-0000-4000-8000-000000000000', 'Workspace A');
@@ -23,15 +13,13 @@ insert into app.contacts (id, workspace_id, name)
 values ('a2000000-0000-4000-8000-000000000000', 'a0000000-0000-4000-8000-000000000000', 'Jane');
 insert into app.deals (id, workspace_id, name)
 values ('a3000000-0000-4000-8000-000000000000', 'a0000000-0000-4000-8000-000000000000', 'Q2 outsourcing');
-select admin.create_api_key(array['activities:read', 'activities:write'], 'a0000000-0000-4000-8000-000000000000',
-                            'a1000000-0000-4000-8000-000000000000', 'integration', null,
-                            pg_temp.key_text('integration')) ->> 'id' as key_id \gset
+select tests.create_key('integration', array['activities:read', 'activities:write']) as key_id \gset
 
 select is((select last_used_at from app.api_keys where id = :'key_id'), null,
   'a new key has never been used');
 
 -- The documented example request.
-call pg_temp.use_key('integration');
+call tests.use_key('integration');
 select api.create_activity(
   type => 'call',
   title => 'Discovery call with Jane',
@@ -89,7 +77,7 @@ select is((select last_used_at from admin.list_api_keys('a0000000-0000-4000-8000
   'and admin.list_api_keys shows it');
 
 -- A minimal request: only the type.
-call pg_temp.use_key('integration');
+call tests.use_key('integration');
 select api.create_activity('note') -> 'activity' as minimal \gset
 select is(
   (:'minimal'::jsonb) - 'id' - 'created_date' - 'created_by_user_id',
@@ -124,13 +112,13 @@ select is(api.create_activity('note', title => 'Ünïcödé ✓ 日本語 😀')
 -- last_used_at is recorded at most once a minute, so a busy key does not rewrite its row per request.
 reset role;
 update app.api_keys set last_used_at = now() - interval '30 seconds' where id = :'key_id';
-call pg_temp.use_key('integration');
+call tests.use_key('integration');
 select api.create_activity('note') is not null as ok \gset
 reset role;
 select is((select last_used_at from app.api_keys where id = :'key_id'), now() - interval '30 seconds',
   'a key used 30 seconds ago is not updated again');
 update app.api_keys set last_used_at = now() - interval '2 minutes' where id = :'key_id';
-call pg_temp.use_key('integration');
+call tests.use_key('integration');
 select api.create_activity('note') is not null as ok \gset
 reset role;
 select is((select last_used_at from app.api_keys where id = :'key_id'), now(),
@@ -138,7 +126,7 @@ select is((select last_used_at from app.api_keys where id = :'key_id'), now(),
 
 -- A read in a read-only transaction (how PostgREST runs GET) works: the use is simply not recorded.
 set transaction read only;
-call pg_temp.use_key('integration');
+call tests.use_key('integration');
 select lives_ok(
   format('select api.get_activity(%L)', substr(:'created'::json -> 'activity' ->> 'id', 5)),
   'get_activity works in a read-only transaction');

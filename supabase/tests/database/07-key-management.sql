@@ -4,12 +4,6 @@
 begin;
 select plan(24);
 
--- How PostgREST runs a request: role anon, the raw key in the x-api-key request header.
-create procedure pg_temp.use_raw_key(key text) language sql as $$
-  select set_config('role', 'anon', true),
-         set_config('request.headers', json_build_object('x-api-key', key)::text, true)
-$$;
-
 -- Fixture, as the owner. Ids: first digit = workspace (a or b), second = kind
 -- (0 workspace, 1 user; a1…01 and a1…02 are two members of A).
 insert into app.workspaces (id, name) values
@@ -61,7 +55,7 @@ select set_eq(
   'list_api_keys(workspace) lists that workspace''s keys only');
 
 -- The generated key works, end to end.
-call pg_temp.use_raw_key(:'created'::json ->> 'key');
+call tests.use_raw_key(:'created'::json ->> 'key');
 select lives_ok($$ select api.create_activity('call') $$, 'the generated key authenticates a request');
 
 -- Refusals.
@@ -114,12 +108,12 @@ select is(admin.revoke_api_key((:'created'::json ->> 'id')::uuid), now() - inter
 -- A member removed from the workspace loses every key they held.
 select admin.create_api_key(array['activities:write'], 'a0000000-0000-4000-8000-000000000000',
                             'a1000000-0000-4000-8000-000000000002', 'leaver') ->> 'key' as leaver_key \gset
-call pg_temp.use_raw_key(:'leaver_key');
+call tests.use_raw_key(:'leaver_key');
 select lives_ok($$ select api.create_activity('call') $$, 'contrast: a member''s key works while they are a member');
 reset role;
 delete from app.workspace_members
  where workspace_id = 'a0000000-0000-4000-8000-000000000000' and user_id = 'a1000000-0000-4000-8000-000000000002';
-call pg_temp.use_raw_key(:'leaver_key');
+call tests.use_raw_key(:'leaver_key');
 select throws_ok($$ select api.create_activity('call') $$, 'PT401', 'invalid_key',
   'after the member is removed from the workspace, their key is invalid');
 

@@ -10,8 +10,9 @@ select set_eq(
   $$ select p.oid::regprocedure::text from pg_proc p
       where has_function_privilege('anon', p.oid, 'execute')
         -- Not ours: PostgreSQL's catalogs, Supabase's auth helpers, and extensions' functions
-        -- (pgTAP's own, here).
-        and p.pronamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, 'auth'::regnamespace)
+        -- (pgTAP's own, here); nor the test helpers of schema tests, made by the test runner.
+        and p.pronamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, 'auth'::regnamespace,
+                                   'tests'::regnamespace)
         and not exists (select from pg_depend d
                          where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e') $$,
   array[
@@ -47,16 +48,6 @@ select set_eq(
 
 -- Fixture, as the owner: a workspace with a key that manages webhooks and writes activities, and
 -- one that only writes activities.
-create function pg_temp.key_text(label text) returns text language sql immutable as $$
-  select 'wbk_' || encode(sha256(convert_to('08-anon-functions ' || label, 'UTF8')), 'hex')
-$$;
-create procedure pg_temp.use_key(label text) language sql as $$
-  select set_config('role', 'anon', true),
-         set_config('request.headers', json_build_object('x-api-key', pg_temp.key_text(label))::text, true)
-$$;
-create procedure pg_temp.send_headers(headers text) language sql as $$
-  select set_config('request.headers', headers, true)
-$$;
 -- Forgets the transaction's poke, so that the next one shows.
 create procedure pg_temp.forget_poke() language sql as $$
   select set_config('webhooks.dispatcher_poked', '', true)
@@ -65,32 +56,30 @@ insert into app.workspaces (id, name) values ('a0000000-0000-4000-8000-000000000
 insert into app.workspace_members (workspace_id, user_id)
 values ('a0000000-0000-4000-8000-000000000000', 'a1000000-0000-4000-8000-000000000000');
 do $$ begin
-  perform admin.create_api_key(array['webhooks:write', 'activities:write'], 'a0000000-0000-4000-8000-000000000000',
-                               'a1000000-0000-4000-8000-000000000000', 'webhooks', null, pg_temp.key_text('webhooks'));
-  perform admin.create_api_key(array['activities:write'], 'a0000000-0000-4000-8000-000000000000',
-                               'a1000000-0000-4000-8000-000000000000', 'activities', null, pg_temp.key_text('activities'));
+  perform tests.create_key('webhooks', array['webhooks:write', 'activities:write']);
+  perform tests.create_key('activities', array['activities:write']);
 end $$;
 
 -- The dispatcher poke itself: not anon's, whatever it sends.
 set local role anon;
-call pg_temp.send_headers('{}');
+call tests.use_headers('{}');
 select throws_ok($$ select app_private.poke_webhook_dispatcher() $$, '42501', null,
   'anon cannot call app_private.poke_webhook_dispatcher() (without a key: permission denied)');
-call pg_temp.use_key('webhooks');
+call tests.use_key('webhooks');
 select throws_ok($$ select app_private.poke_webhook_dispatcher() $$, '42501', null,
   'anon cannot call app_private.poke_webhook_dispatcher() even with a valid key');
 
 -- The path the api functions use.
-call pg_temp.send_headers('{}');
+call tests.use_headers('{}');
 select throws_ok($$ select app_private.poke_webhook_dispatcher_with_key() $$, 'PT401', 'invalid_key',
   'poke_webhook_dispatcher_with_key without a key: invalid_key');
-call pg_temp.send_headers('{"x-api-key":"wbk_not_a_key"}');
+call tests.use_headers('{"x-api-key":"wbk_not_a_key"}');
 select throws_ok($$ select app_private.poke_webhook_dispatcher_with_key() $$, 'PT401', 'invalid_key',
   'poke_webhook_dispatcher_with_key with an unknown key: invalid_key');
-call pg_temp.use_key('activities');
+call tests.use_key('activities');
 select throws_ok($$ select app_private.poke_webhook_dispatcher_with_key() $$, 'PT403', 'insufficient_permissions',
   'poke_webhook_dispatcher_with_key with a key lacking webhooks:write: insufficient_permissions');
-call pg_temp.use_key('webhooks');
+call tests.use_key('webhooks');
 call pg_temp.forget_poke();
 select lives_ok($$ select app_private.poke_webhook_dispatcher_with_key() $$,
   'poke_webhook_dispatcher_with_key with a webhooks:write key runs');

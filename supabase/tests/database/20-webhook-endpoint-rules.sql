@@ -6,43 +6,17 @@
 begin;
 select plan(28);
 
--- A test key's plain text is derived from its label, so the owner and anon can both name it.
-create function pg_temp.key_text(label text) returns text language sql immutable as $$
-  select 'wbk_' || encode(sha256(convert_to('20-webhook-endpoint-rules ' || label, 'UTF8')), 'hex')
-$$;
--- How PostgREST runs a request: role anon, the raw key in the x-api-key request header.
-create procedure pg_temp.use_key(label text) language sql as $$
-  select set_config('role', 'anon', true),
-         set_config('request.headers', json_build_object('x-api-key', pg_temp.key_text(label))::text, true)
-$$;
--- How a statement ends, as "SQLSTATE message (param)", or 'no error'; what it wrote is undone
--- either way, so that the cases do not add up against the endpoint limit.
-create function pg_temp.outcome(statement text) returns text language plpgsql as $$
-declare
-  state text;
-  message text;
-  param text;
-begin
-  execute statement;
-  raise sqlstate 'TSTOK';
-exception
-  when sqlstate 'TSTOK' then return 'no error';
-  when others then
-    get stacked diagnostics state = returned_sqlstate, message = message_text, param = pg_exception_hint;
-    return format('%s %s (%s)', state, message, coalesce(nullif(param, ''), 'no param'));
-end;
-$$;
+-- How creating an endpoint at `url` ends; what it wrote is undone either way, so that the cases
+-- do not add up against the endpoint limit.
 create function pg_temp.create_endpoint(url text) returns text language sql as $$
-  select pg_temp.outcome(format('select api.create_webhook_endpoint(%L, array[''*''])', url))
+  select tests.refusal(format('select api.create_webhook_endpoint(%L, array[''*''])', url), undo_writes => true)
 $$;
 
 -- Fixture, as the owner. Ids: first digit = workspace (a), second = kind (0 workspace, 1 user).
 insert into app.workspaces (id, name) values ('a0000000-0000-4000-8000-000000000000', 'Workspace A');
 insert into app.workspace_members (workspace_id, user_id)
 values ('a0000000-0000-4000-8000-000000000000', 'a1000000-0000-4000-8000-000000000000');
-select admin.create_api_key(array['webhooks:write', 'webhooks:read'], 'a0000000-0000-4000-8000-000000000000',
-                            'a1000000-0000-4000-8000-000000000000', 'integration', null,
-                            pg_temp.key_text('integration')) is not null as created \gset
+select tests.create_key('integration', array['webhooks:write', 'webhooks:read']) is not null as created \gset
 -- One endpoint stored before the rules existed (the trigger off for it), at a URL they refuse.
 alter table app.webhook_endpoints disable trigger check_webhook_endpoint_url;
 insert into app.webhook_endpoints (id, workspace_id, url, events)
@@ -56,7 +30,7 @@ create temp table samples as
     from app_private.special_purpose_addresses s;
 grant select on samples to anon;
 
-call pg_temp.use_key('integration');
+call tests.use_key('integration');
 
 -- The examples of issue 15, and the other spellings of loopback and cloud metadata.
 select is(pg_temp.create_endpoint('https://169.254.169.254/latest/meta-data/'), 'PT400 invalid_field (url)',
@@ -89,9 +63,9 @@ select is(
   'exactly the blocks the registries call globally reachable are accepted, one address of each tried');
 
 -- Update: a new url is held to the same rules; an endpoint stored before them can still change otherwise.
-select is(pg_temp.outcome($$ select api.update_webhook_endpoint('a2000000-0000-4000-8000-000000000000', url => 'https://[::ffff:0:7f00:1]/') $$),
+select is(tests.refusal($$ select api.update_webhook_endpoint('a2000000-0000-4000-8000-000000000000', url => 'https://[::ffff:0:7f00:1]/') $$, undo_writes => true),
   'PT400 invalid_field (url)', 'update refuses a non-public url');
-select is(pg_temp.outcome($$ select api.update_webhook_endpoint('a2000000-0000-4000-8000-000000000000', enabled => false) $$),
+select is(tests.refusal($$ select api.update_webhook_endpoint('a2000000-0000-4000-8000-000000000000', enabled => false) $$, undo_writes => true),
   'no error', 'an endpoint stored before the rules can still be disabled');
 select is((api.update_webhook_endpoint('a2000000-0000-4000-8000-000000000000', url => 'HTTPS://Hooks.example.com/X') -> 'webhook_endpoint' ->> 'url'),
   'https://Hooks.example.com/X', 'the scheme is stored in lower case, the rest as given');
@@ -103,13 +77,13 @@ select throws_ok($$ select admin.allow_insecure_webhook_urls(true) $$, '42501', 
 select throws_ok($$ select * from app_private.webhook_url_settings $$, '42501', null, 'anon cannot read the switch');
 reset role;
 select admin.allow_insecure_webhook_urls(true) is null as switched_on \gset
-call pg_temp.use_key('integration');
+call tests.use_key('integration');
 select is(pg_temp.create_endpoint('http://127.0.0.1:9/hook'), 'no error', 'in development, http to loopback is accepted');
 select is(pg_temp.create_endpoint('http://hooks.example.com/'), 'PT400 invalid_field (url)',
   'in development, http elsewhere is still refused');
 reset role;
 select admin.allow_insecure_webhook_urls(false) is null as switched_off \gset
-call pg_temp.use_key('integration');
+call tests.use_key('integration');
 select is(pg_temp.create_endpoint('http://127.0.0.1:9/hook'), 'PT400 invalid_field (url)', 'turned off again, it is refused');
 
 -- The limit: 20 per workspace (two exist: the old one and the one just created).
@@ -122,7 +96,7 @@ select is(pg_temp.create_endpoint('https://hooks.example.com/21'), 'PT409 webhoo
 reset role;
 select is((select endpoints from app_private.webhook_endpoint_counts where workspace_id = 'a0000000-0000-4000-8000-000000000000'),
   20, 'the counter holds the number of endpoints');
-call pg_temp.use_key('integration');
+call tests.use_key('integration');
 select api.delete_webhook_endpoint('a2000000-0000-4000-8000-000000000000') is not null as deleted \gset
 select is(pg_temp.create_endpoint('https://hooks.example.com/again'), 'no error', 'a delete frees a place');
 
