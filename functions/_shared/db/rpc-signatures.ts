@@ -31,24 +31,42 @@ export const RPC_SIGNATURES = {
 
 export type RpcName = keyof typeof RPC_SIGNATURES;
 
-/** The arguments present (not undefined) with their SQL types; an unknown name is a bug. */
-function* presentArguments(fn: RpcName, args: Record<string, unknown>): Generator<{ name: string; type: SqlType; value: unknown }> {
+/**
+ * Parameters whose SQL default is not null: when absent they are left out of the call, so the
+ * function's own default applies (as PostgREST does). Every other parameter defaults to null.
+ */
+const NON_NULL_DEFAULTS: Partial<Record<RpcName, readonly string[]>> = {
+  list_webhook_endpoints: ["max_results"],
+  list_webhook_deliveries: ["max_results"],
+};
+
+/**
+ * The call's arguments with their SQL types, in signature order: every parameter, null when
+ * absent, except the NON_NULL_DEFAULTS left out when absent. So a function has one or two call
+ * shapes rather than one per combination of fields a client sends, which bounds the prepared
+ * statements a connection keeps. An unknown name is a bug.
+ */
+function* callArguments(fn: RpcName, args: Record<string, unknown>): Generator<{ name: string; type: SqlType; value: unknown }> {
   const signature: Record<string, SqlType> = RPC_SIGNATURES[fn];
-  for (const [name, value] of Object.entries(args)) {
-    const type = signature[name];
-    if (type === undefined) throw new Error(`api.${fn} has no parameter ${name}`);
-    if (value !== undefined) yield { name, type, value };
+  for (const name of Object.keys(args)) {
+    if (!(name in signature)) throw new Error(`api.${fn} has no parameter ${name}`);
+  }
+  const omittable = NON_NULL_DEFAULTS[fn] ?? [];
+  for (const [name, type] of Object.entries(signature)) {
+    const value = args[name];
+    if (value === undefined && omittable.includes(name)) continue;
+    yield { name, type, value: value ?? null };
   }
 }
 
 /**
- * `select api.fn(a => $1::t, …)` for the arguments present, and their values in order. json
- * arguments travel as their text so the database sees exactly the serialisation we measured.
+ * `select api.fn(a => $1::t, …)` and the values in order. json arguments travel as their text
+ * so the database sees exactly the serialisation we measured.
  */
 export function buildRpcCall(fn: RpcName, args: Record<string, unknown>): { text: string; values: unknown[] } {
   const parts: string[] = [];
   const values: unknown[] = [];
-  for (const { name, type, value } of presentArguments(fn, args)) {
+  for (const { name, type, value } of callArguments(fn, args)) {
     const json = type === "json" || type === "jsonb";
     values.push(json && value !== null ? JSON.stringify(value) : value);
     // Declared as text: a driver that learns a parameter is json would serialise the string again.
@@ -59,6 +77,6 @@ export function buildRpcCall(fn: RpcName, args: Record<string, unknown>): { text
 
 /** The same call with its arguments as literals, for a single simple-protocol message. */
 export function inlineRpcCall(fn: RpcName, args: Record<string, unknown>): string {
-  const parts = [...presentArguments(fn, args)].map(({ name, type, value }) => `${name} => ${sqlLiteral(value, type)}`);
+  const parts = [...callArguments(fn, args)].map(({ name, type, value }) => `${name} => ${sqlLiteral(value, type)}`);
   return `select api.${fn}(${parts.join(", ")}) as result`;
 }
