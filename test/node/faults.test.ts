@@ -132,9 +132,8 @@ describe.skipIf(!available)("faults and round trips (Node server, PostgreSQL, Up
       const key = await fixtures.key(ws);
       expect((await post(server, key)).status).toBe(201);
       const before = await fixtures.activityCount(ws);
-      // The server receives the settings but not the whole call, then the connection dies.
-      // The marker is the title: a prepared call carries its values, never its text.
-      proxy.cutOnClientBytes("lost");
+      // The server receives the settings but not the call, then the connection dies.
+      proxy.cutOnClientBytes("api.create_activity(");
       const response = await post(server, key, { type: "call", title: "lost" });
       expect(response.status).toBe(503);
       expect(response.headers.get("retry-after")).toBe("1");

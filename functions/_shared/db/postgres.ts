@@ -1,36 +1,21 @@
 // Postgres-wire transport (postgres.js): what PostgREST would do, done by the gateway itself.
-// It connects as a NOINHERIT login role (Supabase's `authenticator`) and, per request, runs
-// PostgREST's settings and the function call in one transaction, in one network round trip:
-//   - pooled connections (the default): BEGIN, the settings, the call and COMMIT as prepared
-//     statements, written together on one reserved connection — PostgreSQL parses and plans
-//     each statement once per connection instead of once per request;
-//   - `prepare: false` (transaction-mode poolers) and a connection per call (workerd): one
-//     simple-protocol message with the values inline, which PostgreSQL runs as one implicit
-//     transaction (a first-time prepared statement would cost postgres.js an extra round trip
-//     to learn its parameter types, on every call for a fresh connection).
-// Used for self-hosting, Workers over Hyperdrive, CI and benchmarks. Runs on Node, Deno and
-// workerd (postgres.js picks its socket).
+// It connects as a NOINHERIT login role (Supabase's `authenticator`) and, per request, sends
+// PostgREST's settings and the function call as ONE simple-protocol message, which PostgreSQL
+// runs as one implicit transaction and answers with one flush: a request costs one network
+// round trip and one write and read on each side. Used for self-hosting, Workers over
+// Hyperdrive, CI and benchmarks. Runs on Node, Deno and workerd (postgres.js picks its socket).
 
 import postgres from "postgres";
 import { type Database, DatabaseError, DatabaseUnavailableError, type RpcRequest } from "./database.ts";
-import {
-  DEFAULT_POSTGREST_SETTINGS,
-  type PostgrestSettings,
-  requestLocals,
-  requestScript,
-  ROLE_TIMEOUT_SQL,
-  SET_REQUEST_LOCALS_SQL,
-} from "./postgrest-request.ts";
-import { buildRpcCall } from "./rpc-signatures.ts";
+import { DEFAULT_POSTGREST_SETTINGS, type PostgrestSettings, requestScript, ROLE_TIMEOUT_SQL } from "./postgrest-request.ts";
 
 export interface PostgresDatabaseOptions {
   url: string;
   /** Pool size per isolate/process. */
   max?: number;
   /**
-   * Prepared statements (default true): each connection parses and plans a request's
-   * statements once. false behind a transaction-mode pooler, which may hand the next
-   * transaction another server connection: requests then go as literal scripts.
+   * postgres.js's prepared statements, used only for the one start-up query: requests are sent
+   * as literal scripts. false behind a transaction-mode pooler.
    */
   prepare?: boolean;
   connectTimeoutSeconds?: number;
@@ -76,14 +61,15 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
         throw error;
       }));
 
-  const prepared = pool !== undefined && (options.prepare ?? true);
-
   return {
     async rpc(request: RpcRequest): Promise<unknown> {
       const sql = pool ?? perCall();
       try {
-        const settings = await loadSettings(sql);
-        return await withTimeout(prepared ? preparedTransaction(sql, settings, request) : literalScript(sql, settings, request), timeoutMs);
+        const script = requestScript(await loadSettings(sql), request);
+        // No parameters, so postgres.js sends a simple Query message; its answer is one result
+        // per statement, the call's last.
+        const results = (await withTimeout(sql.unsafe(script), timeoutMs)) as unknown as Array<Array<{ result: unknown }>>;
+        return results.at(-1)![0]!.result;
       } catch (error) {
         throw normalizeError(error);
       } finally {
@@ -94,42 +80,6 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
       await pool?.end({ timeout: 5 });
     },
   };
-}
-
-/**
- * BEGIN, the settings, the call and COMMIT on one reserved connection, all written before any
- * answer is read (postgres.js pipelines them into one write): one round trip, and no parsing
- * or planning once the connection has prepared them (the first use costs a round trip each for
- * postgres.js to learn the parameter types). An error in any statement aborts the transaction;
- * the COMMIT then rolls it back, and the first error is the one reported.
- */
-async function preparedTransaction(pool: postgres.Sql, settings: PostgrestSettings, request: RpcRequest): Promise<unknown> {
-  const connection = await pool.reserve();
-  const call = buildRpcCall(request.fn, request.args);
-  const statements = [
-    connection.unsafe(request.readOnly ? "begin read only" : "begin"),
-    connection.unsafe(SET_REQUEST_LOCALS_SQL, requestLocals(settings, request), { prepare: true }),
-    connection.unsafe(call.text, call.values as postgres.ParameterOrJSON<never>[], { prepare: true }),
-    connection.unsafe("commit"),
-  ];
-  for (const statement of statements) statement.execute();
-  // Every statement settles before the connection goes back to the pool, so the next request
-  // never lands inside this transaction — even when the caller has stopped waiting for it.
-  const outcomes = await Promise.allSettled(statements);
-  const failures = outcomes.flatMap((outcome) => (outcome.status === "rejected" ? [outcome.reason as unknown] : []));
-  // A connection that broke is already back among the pool's closed ones; releasing it would
-  // hand it out again (postgres.js does not check).
-  if (!failures.some((error) => !(error instanceof postgres.PostgresError))) connection.release();
-  if (failures.length > 0) throw failures[0];
-  return ((outcomes[2] as PromiseFulfilledResult<unknown>).value as Array<{ result: unknown }>)[0]!.result;
-}
-
-/** The settings and the call as one simple-protocol message with the values inline. */
-async function literalScript(sql: postgres.Sql, settings: PostgrestSettings, request: RpcRequest): Promise<unknown> {
-  // No parameters, so postgres.js sends a simple Query message; its answer is one result per
-  // statement, the call's last.
-  const results = (await sql.unsafe(requestScript(settings, request))) as unknown as Array<Array<{ result: unknown }>>;
-  return results.at(-1)![0]!.result;
 }
 
 function normalizeError(error: unknown): Error {
