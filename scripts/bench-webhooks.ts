@@ -31,6 +31,7 @@ function summary(lags: number[]): string {
 async function main(): Promise<void> {
   if (!(await serviceAvailable("postgres"))) throw new Error("PostgreSQL is needed (TEST_POSTGRES_URL).");
   const database = await createTestDatabase("bench_webhooks");
+  await database.admin.query("select admin.allow_insecure_webhook_urls(true)"); // the subscriber is http://127.0.0.1
   const subscriber = await startWebhookSubscriber();
   const fixtures = new Fixtures(database.admin);
   const ws = await fixtures.workspace();

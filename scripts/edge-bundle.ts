@@ -1,6 +1,6 @@
 // Bundles the two edge entries with esbuild, the way their platforms do, and guards the rule
 // that lets one source tree run on Deno, workerd and Node: nothing under functions/ outside
-// functions/_node/ (and node.ts, the Node entry) may import a Node built-in. A dependency in
+// functions/_node/ (which holds the Node entry) may import a Node built-in. A dependency in
 // node_modules may (postgres.js's workerd build uses node:buffer/events/stream under
 // nodejs_compat; its Node build, which Deno runs, uses net/tls/os/fs).
 //
@@ -30,8 +30,7 @@ function isGuardedSource(path: string): boolean {
   return (
     !inside.startsWith("..") &&
     !inside.split(/[\\/]/).includes("node_modules") &&
-    !inside.startsWith(join("functions", "_node")) &&
-    inside !== join("functions", "api-gateway", "node.ts")
+    !inside.startsWith(join("functions", "_node"))
   );
 }
 

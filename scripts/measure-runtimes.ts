@@ -64,7 +64,7 @@ async function measure(runtime: string, runs: number, once: (key: string) => Pro
 
 const lowerLogs = { LOG_LEVEL: "info" }; // the harness waits for the "listening" line (info)
 
-await measure("Node (node.ts, postgres.js)", RUNS, async (key) => {
+await measure("Node (_node/server.ts, postgres.js)", RUNS, async (key) => {
   const started = performance.now();
   const server = await startNodeServer({ ...viaPostgres, ...lowerLogs, MIGRATE: "0", SEED_DEMO: "0" });
   await firstCreated(server.baseUrl, key);

@@ -1,15 +1,18 @@
-// Configuration of the Node runner (npm start) and the CLI: the gateway's variables plus the
-// ones that only make sense for a long-lived process on a machine with a disk.
+// Configuration of the Node runner (npm start) and the CLI: the gateway's variables, the
+// webhook delivery settings (the runner dispatches in-process), the listener's, and the ones
+// that only make sense for a long-lived process on a machine with a disk.
 
 import * as v from "valibot";
 import { GatewayEnvSchema } from "../_shared/env.ts";
 import { listenerFields, optionalFlag, postgresUrl, wholeNumber } from "../_shared/env-fields.ts";
+import { webhookDeliveryFields } from "../_shared/webhooks/env.ts";
 
 export const NodeEnvSchema = v.pipe(
   v.intersect([
     GatewayEnvSchema,
     v.object({
       ...listenerFields(54321),
+      ...webhookDeliveryFields,
       DATA_DIR: v.optional(v.string(), ".data"),
       DATABASE_ADMIN_URL: v.optional(postgresUrl),
       MIGRATE: optionalFlag,

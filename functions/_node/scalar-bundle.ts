@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
-import type { ScalarBundle } from "../api-gateway/routes/reference/index.ts";
+import type { ScalarBundle } from "../api-gateway/routes/reference/scalar-bundle.ts";
 
 export async function findScalarBundle(): Promise<ScalarBundle | undefined> {
   let root: string;

@@ -9,7 +9,7 @@ import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
 import type { AttemptResult, Sender } from "../_shared/webhooks/sender.ts";
-import { addressProblem, checkUrlSyntax, isPublicAddress } from "../_shared/webhooks/url-policy.ts";
+import { addressProblem, type AddressVerdict, checkUrlSyntax, publicAddresses } from "../_shared/webhooks/url-policy.ts";
 
 export interface NodeSenderOptions {
   timeoutMs: number;
@@ -26,14 +26,18 @@ class RefusedAddressError extends Error {}
 export function createNodeSender(options: NodeSenderOptions): Sender & { close(): void } {
   const resolve = options.resolve ?? (async (host: string) => (await dnsLookup(host, { all: true, verbatim: true })).map((a) => a.address));
   const checkedLookup: LookupFunction = (hostname, lookupOptions, callback) => {
-    resolve(hostname).then(
-      (addresses) => {
-        const refused = options.allowInsecure ? undefined : addresses.find((address) => !isPublicAddress(address));
-        if (addresses.length === 0 || refused !== undefined) {
-          callback(new RefusedAddressError(`url's host ${hostname} resolves to a non-public address (${refused ?? "none"}).`), "", 4);
+    // Outside insecure mode a failed lookup is a refusal like a private answer, in the same
+    // words: the recorded attempt must not tell which internal names exist.
+    const answer: Promise<AddressVerdict> = options.allowInsecure
+      ? resolve(hostname).then((addresses) => ({ ok: true, addresses }))
+      : publicAddresses(hostname, resolve);
+    answer.then(
+      (verdict) => {
+        if (!verdict.ok || verdict.addresses.length === 0) {
+          callback(new RefusedAddressError(verdict.ok ? `url's host ${hostname} has no address.` : verdict.reason), "", 4);
           return;
         }
-        const chosen = addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
+        const chosen = verdict.addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
         if (lookupOptions.all) callback(null, chosen);
         else callback(null, chosen[0]!.address, chosen[0]!.family);
       },

@@ -66,6 +66,16 @@ export class ApiError extends Error {
 
 export const REQUEST_ID_PATTERN = /^req_[0-9a-f]{32}$/;
 
+/** A request's id: `req_` + 32 hex digits, returned as X-Request-Id and inside every error. */
+export function newRequestId(): string {
+  return `req_${crypto.randomUUID().replaceAll("-", "")}`;
+}
+
+/** A bug or an unexpected fault: the client gets the request id, the log gets `cause`. */
+export function internalError(cause: unknown): ApiError {
+  return new ApiError("internal_error", "An internal error occurred. Quote the request id when reporting it.", { cause });
+}
+
 /** `{"error":{code,message,param?,request_id}}` with `code` one of `codes`. */
 export function errorBodySchema<const C extends ErrorCode>(codes: readonly C[]) {
   return v.strictObject({
@@ -94,4 +104,11 @@ export function errorBody(error: ApiError, requestId: string): ErrorBody {
       request_id: requestId,
     },
   };
+}
+
+/** An error's response: its body, status and headers (its own, Retry-After, X-Request-Id). */
+export function errorReply(error: ApiError, requestId: string): { body: ErrorBody; status: ErrorStatus; headers: Record<string, string> } {
+  const headers: Record<string, string> = { ...error.headers, "X-Request-Id": requestId };
+  if (error.retryAfter !== undefined) headers["Retry-After"] = String(error.retryAfter);
+  return { body: errorBody(error, requestId), status: error.status, headers };
 }

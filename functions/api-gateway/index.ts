@@ -7,8 +7,9 @@
 // Imports resolve through deno.json (npm: specifiers).
 
 import * as v from "valibot";
-import { chooseDataPath, type DataPath, describeDataPath, openDataPath } from "../_shared/db/data-path.ts";
-import { EnvError, GatewayEnvSchema, parseEnv } from "../_shared/env.ts";
+import { chooseDataPath, describeDataPath, openDataPath } from "../_shared/db/data-path.ts";
+import { configureOrExit, listenerUrl, stopGracefullyOnSignals } from "../_shared/entry.ts";
+import { GatewayEnvSchema, parseEnv } from "../_shared/env.ts";
 import { listenerFields } from "../_shared/env-fields.ts";
 import { resolverByRecordType } from "../_shared/webhooks/url-policy.ts";
 import { createJsonLogger } from "../_shared/log.ts";
@@ -38,18 +39,13 @@ const DenoEnvSchema = v.intersect([
   v.object(listenerFields(8000)),
 ]);
 
-function configure(): { env: v.InferOutput<typeof DenoEnvSchema>; dataPath: DataPath } {
-  try {
+const { env, dataPath } = configureOrExit(
+  () => {
     const env = parseEnv(DenoEnvSchema, Deno.env.toObject());
     return { env, dataPath: chooseDataPath(env) };
-  } catch (error) {
-    if (!(error instanceof EnvError)) throw error;
-    console.error(error.message);
-    return Deno.exit(78); // EX_CONFIG
-  }
-}
-
-const { env, dataPath } = configure();
+  },
+  { report: (message) => console.error(message), exit: (code) => Deno.exit(code) },
+);
 
 const logger = createJsonLogger({ level: env.LOG_LEVEL });
 const db = openDataPath(dataPath, env);
@@ -79,38 +75,18 @@ if (EdgeRuntime) {
       port: env.PORT,
       hostname: env.HOST,
       onListen: ({ hostname, port }) => {
-        const url = `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
-        logger.info("listening", { url, runtime: "deno", database: describeDataPath(dataPath), rate_limit: rateLimit });
+        logger.info("listening", { url: listenerUrl(hostname, port), runtime: "deno", database: describeDataPath(dataPath), rate_limit: rateLimit });
       },
     },
     app.fetch,
   );
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info("shutting down", { signal });
-    const force = setTimeout(() => {
-      logger.error("shutdown timed out; exiting with requests still open", { timeout_ms: env.SHUTDOWN_TIMEOUT_MS });
-      Deno.exit(1);
-    }, env.SHUTDOWN_TIMEOUT_MS);
+  stopGracefullyOnSignals({
+    logger,
+    timeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     // shutdown(): stop accepting, let in-flight requests finish; then close the database.
-    server
-      .shutdown()
-      .then(() => db.close())
-      .then(
-        () => {
-          clearTimeout(force);
-          logger.info("stopped");
-          Deno.exit(0);
-        },
-        (error: unknown) => {
-          logger.error("shutdown failed", { error });
-          Deno.exit(1);
-        },
-      );
-  };
-  Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
-  Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+    drain: () => server.shutdown().then(() => db.close()),
+    exit: (code) => Deno.exit(code),
+    onSignal: (signal, listener) => Deno.addSignalListener(signal, listener),
+  });
 }

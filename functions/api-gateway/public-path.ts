@@ -4,8 +4,10 @@
 
 import { getPath } from "hono/utils/url";
 
-const PUBLIC_PREFIX = "/functions/v1/api-gateway";
-const RUNTIME_PREFIX = "/api-gateway";
+/** The function's public URL prefix. */
+export const PUBLIC_PREFIX = "/functions/v1/api-gateway";
+/** What the Supabase runtime hands the function. */
+export const RUNTIME_PREFIX = "/api-gateway";
 
 function prefixOf(path: string): string {
   for (const prefix of [PUBLIC_PREFIX, RUNTIME_PREFIX]) {

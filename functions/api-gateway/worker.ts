@@ -8,8 +8,9 @@
 
 import type { ExecutionContext, Hono } from "hono";
 import { chooseDataPath, describeDataPath, openDataPath } from "../_shared/db/data-path.ts";
+import { configuration } from "../_shared/entry.ts";
 import { EnvError, GatewayEnvSchema, parseEnv } from "../_shared/env.ts";
-import { ApiError, errorBody } from "../_shared/errors.ts";
+import { ApiError, errorReply, newRequestId } from "../_shared/errors.ts";
 import { createJsonLogger } from "../_shared/log.ts";
 import { createApp } from "./app.ts";
 import type { AppEnv } from "./context.ts";
@@ -39,16 +40,13 @@ function build(bindings: WorkerBindings): Isolate {
   for (const [name, value] of Object.entries(bindings)) if (typeof value === "string") raw[name] = value;
   const hyperdrive = bindings.HYPERDRIVE?.connectionString;
   if (hyperdrive) raw.DATABASE_URL = hyperdrive;
-  let env;
-  let dataPath;
-  try {
-    env = parseEnv(GatewayEnvSchema, raw);
-    dataPath = chooseDataPath(env);
-  } catch (error) {
-    if (!(error instanceof EnvError)) throw error;
-    console.error(error.message);
-    return { misconfigured: error };
-  }
+  const configured = configuration(() => {
+    const env = parseEnv(GatewayEnvSchema, raw);
+    return { env, dataPath: chooseDataPath(env) };
+  }, console.error);
+  // A Worker cannot exit: every request of this isolate answers 500 instead.
+  if (configured instanceof EnvError) return { misconfigured: configured };
+  const { env, dataPath } = configured;
   const logger = createJsonLogger({ level: env.LOG_LEVEL });
   const db = openDataPath(dataPath, env, { connectionPerCall: true });
   const app = createApp(createServices(env, db, { logger }));
@@ -65,8 +63,8 @@ export default {
     const isolate = isolateFor(bindings);
     if ("app" in isolate) return isolate.app.fetch(request, bindings, ctx);
     // Every request of a misconfigured Worker: a 500 in the API's shape (the cause is logged once).
-    const requestId = `req_${crypto.randomUUID().replaceAll("-", "")}`;
     const error = new ApiError("internal_error", "The service is misconfigured. Quote the request id when reporting it.");
-    return Response.json(errorBody(error, requestId), { status: 500, headers: { "X-Request-Id": requestId } });
+    const { body, status, headers } = errorReply(error, newRequestId());
+    return Response.json(body, { status, headers });
   },
 };

@@ -1,14 +1,12 @@
 // npm run bench — what a write costs, side by side in one run, on a PostgreSQL cluster of the
 // benchmark's own (so that /proc's CPU of the whole cluster is ours alone):
 //
-//   • this API: the real Node entry (functions/api-gateway/node.ts) on PostgreSQL, with the
-//     in-memory limiter; with Redis behind the Upstash REST stand-in; and with
-//     DATABASE_PREPARE=0 (the literal one-message transport used behind transaction poolers);
-//     request log on in all three;
+//   • this API: the real Node entry (functions/_node/server.ts) on PostgreSQL, with the
+//     in-memory limiter, and with Redis behind the Upstash REST stand-in; request log on;
 //   • the hand-written peer (scripts/bench/peer.ts): Hono + postgres.js as the tables' owner,
 //     prepared key, contact and deal queries, then insert RETURNING;
-//   • pgbench inserting the same row as its owner (the floor), and pgbench sending the literal
-//     request message as `authenticator` (what the database alone spends on it).
+//   • pgbench inserting the same row as its owner (the floor), and pgbench sending the API's
+//     own request message as `authenticator` (what the database alone spends on it).
 //
 // For each: requests/s, p50/p99, and CPU per request of the server process and of PostgreSQL
 // (every process of the cluster: backends, WAL writer, checkpointer…), over BENCH_ROUNDS
@@ -106,7 +104,6 @@ async function main(): Promise<void> {
     const servers = {
       api: await startApi(world, world.apiUrl()),
       apiRedis: await startApi(world, world.apiUrl(), upstashEnv),
-      apiLiteral: await startApi(world, world.apiUrl(), { DATABASE_PREPARE: "0" }),
       peer: await startPeer(world, world.ownerUrl()),
       apiFar: await startApi(world, world.apiUrl(far)),
       peerFar: await startPeer(world, world.ownerUrl(far)),
@@ -130,7 +127,7 @@ async function main(): Promise<void> {
         `('${ws.workspaceId}', 'call', 'Discovery call with Jane', 'Discussed Q2 outsourcing plans; next step is proposal.', ` +
         `'${ws.contactId}', '${ws.dealId}', '{"duration_minutes":32,"direction":"outbound"}', '${ws.userId}', '${keyId}');\n`,
     );
-    // The literal message the wire transport sends with DATABASE_PREPARE=0, as `authenticator`.
+    // The very message the wire transport sends for this request, as `authenticator`.
     const messageScript = join(work, "api-message.sql");
     const message = requestScript(DEFAULT_POSTGREST_SETTINGS, { fn: "create_activity", args: activityBody(ws), apiKey: key });
     await writeFile(messageScript, `${message.split(";\n").join(" \\; ")};\n`);
@@ -184,10 +181,9 @@ async function main(): Promise<void> {
       rounds.push([
         await http("API, in-memory limiter", servers.api, CLIENTS),
         await http("API, Upstash stand-in + Redis", servers.apiRedis, CLIENTS, [upstash.pid, redis]),
-        await http("API, literal message (PREPARE=0)", servers.apiLiteral, CLIENTS),
         await http("hand-written peer", servers.peer, CLIENTS),
         await sql("pgbench: insert as owner (floor)", world.ownerUrl(), floorScript, "prepared"),
-        await sql("pgbench: the literal message", world.apiUrl(), messageScript, "simple"),
+        await sql("pgbench: the API's message", world.apiUrl(), messageScript, "simple"),
       ]);
     }
 
@@ -199,7 +195,7 @@ async function main(): Promise<void> {
     }
 
     // Ratios within each round (same load on the machine), then the median round.
-    const ratios = rounds.map(([api, , , peer, floor]) => ({
+    const ratios = rounds.map(([api, , peer, floor]) => ({
       pgVsPeer: api!.postgresCpu / peer!.postgresCpu,
       pgVsFloor: api!.postgresCpu / floor!.postgresCpu,
       rateVsPeer: api!.requestsPerSecond / peer!.requestsPerSecond,

@@ -80,12 +80,12 @@ export async function openBenchWorld(options: { statementStats?: boolean } = {})
 }
 
 /**
- * The Node entry (functions/api-gateway/node.ts) on `databaseUrl`, as the benchmarks run it:
+ * The Node entry (functions/_node/server.ts) on `databaseUrl`, as the benchmarks run it:
  * request log on, no limit reached, no webhook dispatcher (it has its own benchmark).
  */
 export function startApi(world: BenchWorld, databaseUrl: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Started> {
   return world.start(
-    startProcess("functions/api-gateway/node.ts", {
+    startProcess("functions/_node/server.ts", {
       env: {
         PORT: "0",
         DATABASE_URL: databaseUrl,

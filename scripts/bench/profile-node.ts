@@ -2,8 +2,7 @@
 // (in-memory limiter, request log on) on the benchmark's private PostgreSQL cluster, driven by
 // wrk at 32 clients for BENCH_SECONDS (10) under `node --cpu-prof`, then the profile read back
 // as self time per area (our folders, each package, Node internals, GC) and per function, in
-// µs per request. BENCH_UPSTASH=1 puts Redis behind the Upstash REST stand-in as the limiter;
-// BENCH_PREPARE=0 runs the literal one-message transport (DATABASE_PREPARE=0).
+// µs per request. BENCH_UPSTASH=1 puts Redis behind the Upstash REST stand-in as the limiter.
 
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -21,7 +20,7 @@ async function main(): Promise<void> {
   const world = await openBenchWorld();
   const work = await mkdtemp(join(tmpdir(), "bench-profile-"));
   try {
-    const env: Record<string, string> = process.env.BENCH_PREPARE === "0" ? { DATABASE_PREPARE: "0" } : {};
+    const env: Record<string, string> = {};
     if (process.env.BENCH_UPSTASH === "1") {
       const upstash = await world.start(
         startProcess("test/support/upstash-rest.ts", { args: ["--port", "0"], ready: (line) => typeof line.url === "string" }),

@@ -25,9 +25,11 @@ const DOC_BODY = {
   metadata: { duration_minutes: 32, direction: "outbound" },
 };
 
-function runKeysCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+const runKeysCli = (args: string[], env: Record<string, string>) => runScript("functions/_node/keys-cli.ts", args, env);
+
+function runScript(script: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "functions/_node/keys-cli.ts", ...args], {
+    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     });
@@ -38,6 +40,14 @@ function runKeysCli(args: string[], env: Record<string, string>): Promise<{ code
     child.on("exit", (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+test("npm start with a bad environment exits 78 (EX_CONFIG), naming every bad variable, and serves nothing", async () => {
+  const result = await runScript("functions/_node/server.ts", [], { RATE_LIMIT_WINDOW: "ten seconds", PORT: "http", WEBHOOK_RETRY_SCHEDULE: "0,soon" });
+  expect(result.code).toBe(78);
+  expect(result.stderr).toMatch(/^Invalid environment:/);
+  for (const name of ["RATE_LIMIT_WINDOW", "PORT", "WEBHOOK_RETRY_SCHEDULE"]) expect(result.stderr).toContain(`${name} must be`);
+  expect(result.stdout).not.toContain("listening");
+}, 30_000);
 
 describe("npm start with nothing configured (embedded PGlite)", () => {
   let dataDir: string;

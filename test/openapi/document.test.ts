@@ -12,7 +12,7 @@ import { createApp } from "../../functions/api-gateway/app.ts";
 import { createSchemaConverter } from "../../functions/api-gateway/openapi/json-schema.ts";
 import { TITLE_MAX_CODE_POINTS } from "../../functions/api-gateway/routes/activities/schema.ts";
 import { apiDocument } from "../../functions/api-gateway/routes/index.ts";
-import { SCALAR_BUNDLE_PATH, SCALAR_VERSION } from "../../functions/api-gateway/routes/reference/index.ts";
+import { SCALAR_BUNDLE_PATH, SCALAR_VERSION } from "../../functions/api-gateway/routes/reference/scalar-bundle.ts";
 import { createServices } from "../../functions/api-gateway/services.ts";
 
 const document = apiDocument();

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { SCALAR_BUNDLE_PATH } from "../../functions/api-gateway/routes/reference/index.ts";
+import { SCALAR_BUNDLE_PATH } from "../../functions/api-gateway/routes/reference/scalar-bundle.ts";
 import { type Browser, chromiumAvailable, launchChromium } from "../support/chromium.ts";
 import { type NodeServer, startNodeServer } from "../support/node-server.ts";
 import { ROOT } from "../support/server-process.ts";

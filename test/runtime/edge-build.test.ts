@@ -4,8 +4,9 @@
 // shared or edge code fails the build. Each check is also shown to fail when it should.
 
 import { execFile } from "node:child_process";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { isBuiltin } from "node:module";
+import { join, sep } from "node:path";
 import { promisify } from "node:util";
 import * as esbuild from "esbuild";
 import { describe, expect, test } from "vitest";
@@ -103,6 +104,36 @@ describe("Workers bundle", () => {
       plugins: [nodeBuiltinGuard()],
     });
     await expect(attempt).rejects.toThrow(/imports the Node built-in/);
+  });
+
+  test("an edge function's own folder is guarded too: the Node entry lives in functions/_node, not beside the edge entries", async () => {
+    const attempt = esbuild.build({
+      ...WORKER_BUILD,
+      entryPoints: undefined,
+      stdin: {
+        contents: 'import type { Server } from "node:http"; import { createHash } from "node:crypto"; export const h = createHash;',
+        resolveDir: join(ROOT, "functions", "api-gateway"),
+        sourcefile: join(ROOT, "functions/api-gateway/node.ts"),
+        loader: "ts",
+      },
+      plugins: [nodeBuiltinGuard()],
+    });
+    await expect(attempt).rejects.toThrow(/functions\/api-gateway\/node\.ts imports the Node built-in "node:crypto"/);
+  });
+
+  test("no file under functions/ outside functions/_node imports a Node built-in (also those no edge bundle reaches)", async () => {
+    const files = (await readdir(join(ROOT, "functions"), { recursive: true })).filter(
+      (file) => /\.ts$/.test(file) && !file.startsWith(`_node${sep}`),
+    );
+    expect(files).toContain(join("webhook-dispatcher", "index.ts"));
+    const offenders: string[] = [];
+    for (const file of files) {
+      const source = await readFile(join(ROOT, "functions", file), "utf8");
+      for (const [, specifier] of source.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+"([^"]+)"/gms)) {
+        if (isBuiltin(specifier!)) offenders.push(`${file}: ${specifier}`);
+      }
+    }
+    expect(offenders).toEqual([]);
   });
 
   test("Node-only tooling (functions/_node) may import built-ins", async () => {

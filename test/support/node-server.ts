@@ -1,4 +1,4 @@
-// Runs the real Node entry (functions/api-gateway/node.ts) as a child process on an ephemeral
+// Runs the real Node entry (functions/_node/server.ts) as a child process on an ephemeral
 // port, as `npm start` would, and collects its structured log lines.
 
 import { baseEnv, type ServerProcess, startServerProcess } from "./server-process.ts";
@@ -9,7 +9,7 @@ export type NodeServer = ServerProcess;
 export async function startNodeServer(env: Record<string, string>, options: { timeoutMs?: number } = {}): Promise<NodeServer> {
   return startServerProcess({
     command: process.execPath,
-    args: ["--import", "tsx", "functions/api-gateway/node.ts"],
+    args: ["--import", "tsx", "functions/_node/server.ts"],
     env: { ...baseEnv(), PORT: "0", LOG_LEVEL: "info", ...env },
     timeoutMs: options.timeoutMs,
   });

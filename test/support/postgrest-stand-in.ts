@@ -1,18 +1,26 @@
-// A stand-in for Supabase's /rest/v1/rpc/<fn> endpoint (Kong's key check + PostgREST), in
-// front of a real PostgreSQL, so that supabase-js's real requests and our mapping of PostgREST's
-// answers run end to end without Docker. Per request it does what PostgREST documents and does
-// (Query.hs setPgLocals, Error.hs pgErrorStatus):
-//   - Kong: an `apikey` header (or ?apikey=) signed with the project's JWT secret, else 401;
-//   - PostgREST: the Authorization bearer JWT verified (HS256, exp), its `role` claim (default
-//     the anon role) impersonated; schema from Content-Profile (POST) / Accept-Profile (GET),
-//     which must be an exposed one, else 406 PGRST106;
+// A stand-in for Supabase's /rest/v1/rpc/<fn> endpoint (the platform's API gateway + PostgREST),
+// in front of a real PostgreSQL, so that supabase-js's real requests and our mapping of
+// PostgREST's answers run end to end without Docker. Per request it does what the platform and
+// PostgREST document and do (PostgREST: ApiRequest.hs, Auth, Query/PreQuery.hs txVarQuery,
+// Config/Database.hs queryRoleSettings, Error.hs):
+//   - gateway: the `apikey` header (or ?apikey=) must be a publishable key of the project
+//     (`sb_publishable_…`; a bearer token equal to it is swapped for the anon claims the platform
+//     mints) or a legacy JWT signed with the project's secret — unless legacy keys are disabled
+//     ("Legacy API keys are disabled") — else 401; GET/HEAD go to the read replica when one is
+//     configured, as the API load balancer routes them;
+//   - PostgREST: the first Authorization header, if it is a Bearer token, verified (HS256, exp);
+//     its `role` claim (default the anon role) impersonated; any other scheme is anonymous;
+//     schema from Content-Profile (POST) / Accept-Profile (GET), which must be an exposed one,
+//     else 406 PGRST106;
 //   - the function found in the catalog by schema, name and argument names (404 PGRST202);
-//   - one transaction (READ ONLY for GET and for non-volatile functions), connected as the
-//     NOINHERIT `authenticator`: set_config of search_path, role, the role's own settings
-//     (`alter role … set`), request.jwt.claims, request.method, request.path, request.headers
-//     (every header, lower-cased, minus cookie), request.cookies; then the call with named
-//     arguments taken from the JSON body (or the query string for GET) via json_to_record;
-//   - errors as {code,message,details,hint} with PostgREST's status for the SQLSTATE.
+//   - one transaction at the role's isolation level (READ ONLY for GET and for non-volatile
+//     functions), connected as the NOINHERIT `authenticator`: set_config of search_path, the
+//     role's own settings (rolconfig only; those the connecting role may set), then the role
+//     switch, request.jwt.claims (with the role), request.method, request.path, request.headers
+//     (lower-cased, minus cookie, the last of duplicates), request.cookies; then the call with
+//     named arguments from the JSON body (or the query string for GET) via json_to_record;
+//   - errors as {code,message,details,hint} — {code,message} with client-error-verbosity
+//     "minimal" — with PostgREST's status for the SQLSTATE.
 // What it does not cover is listed in README (section "deploy").
 
 import { createHmac, timingSafeEqual } from "node:crypto";
@@ -25,6 +33,16 @@ export interface PostgrestStandInOptions {
   databaseUrl: string;
   /** The project's JWT secret: signs the anon/service_role keys and users' tokens. */
   jwtSecret: string;
+  /** The project's publishable keys (sb_publishable_…). */
+  publishableKeys?: string[];
+  /** The project has disabled its legacy (JWT) API keys. */
+  legacyKeysDisabled?: boolean;
+  /** Where GET and HEAD requests run, as Supabase's API load balancer sends them to a replica. */
+  readReplicaUrl?: string;
+  /** PostgREST's client-error-verbosity. */
+  clientErrorVerbosity?: "verbose" | "minimal";
+  /** The project ref the platform puts in the claims it mints for a publishable key. */
+  projectRef?: string;
   /** PostgREST's db-schemas (Supabase config.toml [api] schemas); the first is the default. */
   schemas?: string[];
   /** PostgREST's db-extra-search-path. */
@@ -37,8 +55,11 @@ export interface PostgrestStandInOptions {
 
 export interface PostgrestStandIn {
   url: string;
-  /** Requests received, and the SQL settings of the last call (for assertions). */
-  stats: { requests: number; lastLocals: Record<string, string> | null };
+  /**
+   * Requests received (and their methods), the SQL settings of the last call in the order they
+   * were set, and its transaction isolation (for assertions).
+   */
+  stats: { requests: number; methods: string[]; lastLocals: Record<string, string> | null; lastIsolation: string | null };
   close(): Promise<void>;
 }
 
@@ -63,32 +84,53 @@ class HttpError extends Error {
 const pgrstError = (status: number, code: string, message: string, details: string | null = null, hint: string | null = null) =>
   new HttpError(status, { code, details, hint, message });
 
+interface RoleSettings {
+  settings: Array<[string, string]>;
+  isolation: string;
+}
+
 export async function startPostgrestStandIn(options: PostgrestStandInOptions): Promise<PostgrestStandIn> {
   const schemas = options.schemas ?? ["api"];
   const extraSearchPath = options.extraSearchPath ?? ["public", "extensions"];
   const anonRole = options.anonRole ?? "anon";
-  const sql = postgres(options.databaseUrl, { max: 4, onnotice: () => {}, connection: { application_name: "postgrest-stand-in" } });
-  const stats: PostgrestStandIn["stats"] = { requests: 0, lastLocals: null };
+  const connect = (url: string) => postgres(url, { max: 4, onnotice: () => {}, connection: { application_name: "postgrest-stand-in" } });
+  const sql = connect(options.databaseUrl);
+  const replica = options.readReplicaUrl ? connect(options.readReplicaUrl) : undefined;
+  const stats: PostgrestStandIn["stats"] = { requests: 0, methods: [], lastLocals: null, lastIsolation: null };
 
-  // PostgREST reads these once into its schema cache; so does the stand-in, lazily.
-  let roleSettings: Promise<Map<string, Array<[string, string]>>> | undefined;
+  // PostgREST reads these once at start-up (queryRoleSettings); so does the stand-in, lazily:
+  // for every role the connecting role is a member of, its settings for all databases, only
+  // those with `user` context or that the connecting role was granted SET on, and
+  // default_transaction_isolation apart, as the transaction's isolation level.
+  let roleSettings: Promise<Map<string, RoleSettings>> | undefined;
   const loadRoleSettings = () =>
-    (roleSettings ??= sql<{ rolname: string; setconfig: string[] }[]>`
-      select r.rolname, s.setconfig
-        from pg_catalog.pg_db_role_setting s
-        join pg_catalog.pg_roles r on r.oid = s.setrole
-       where s.setdatabase in (0, (select oid from pg_catalog.pg_database where datname = current_database()))
-       order by s.setdatabase`.then((rows) => {
-      const byRole = new Map<string, Map<string, string>>();
+    (roleSettings ??= sql<{ rolname: string; name: string; value: string }[]>`
+      with settings as (
+        select r.rolname, c.n,
+               substr(c.setting, 1, strpos(c.setting, '=') - 1) as name,
+               substr(c.setting, strpos(c.setting, '=') + 1) as value
+          from pg_catalog.pg_auth_members m
+          join pg_catalog.pg_roles r on r.oid = m.roleid,
+               unnest(r.rolconfig) with ordinality as c(setting, n)
+         where m.member = current_user::regrole
+      )
+      select s.rolname, s.name, s.value
+        from settings s
+        join pg_catalog.pg_settings p on p.name = s.name
+       where p.context = 'user' or has_parameter_privilege(current_user, p.name, 'set')
+       order by s.rolname, s.n`.then((rows) => {
+      const byRole = new Map<string, RoleSettings>();
       for (const row of rows) {
-        const settings = byRole.get(row.rolname) ?? new Map<string, string>();
-        for (const entry of row.setconfig) {
-          const at = entry.indexOf("=");
-          settings.set(entry.slice(0, at), entry.slice(at + 1));
+        const role = byRole.get(row.rolname) ?? { settings: [], isolation: "read committed" };
+        if (row.name === "default_transaction_isolation") {
+          const level = row.value.toLowerCase();
+          role.isolation = level === "repeatable read" || level === "serializable" ? level : "read committed";
+        } else {
+          role.settings.push([row.name, row.value]);
         }
-        byRole.set(row.rolname, settings);
+        byRole.set(row.rolname, role);
       }
-      return new Map([...byRole].map(([role, settings]) => [role, [...settings]]));
+      return byRole;
     }));
   const functions = new Map<string, Promise<RpcFunction[]>>();
   const loadFunctions = (schema: string, name: string) => {
@@ -123,34 +165,41 @@ export async function startPostgrestStandIn(options: PostgrestStandInOptions): P
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     stats.requests++;
     const url = new URL(req.url ?? "/", "http://stand-in");
+    const method = req.method ?? "GET";
+    stats.methods.push(method);
     const match = /^\/rest\/v1\/rpc\/([^/]+)$/.exec(url.pathname);
     if (!match) throw pgrstError(404, "PGRST125", "Invalid path specified in request URL");
-    const method = req.method ?? "GET";
     if (!["GET", "HEAD", "POST"].includes(method)) throw pgrstError(405, "PGRST117", `Unsupported HTTP method: ${method}`);
     const fnName = decodeURIComponent(match[1]!);
 
-    // Kong: the apikey must be one of the project's keys.
-    const apikey = header(req, "apikey") ?? url.searchParams.get("apikey");
+    // The gateway: the apikey must be one of the project's keys.
+    const apikey = firstHeader(req, "apikey") ?? url.searchParams.get("apikey");
     if (!apikey) {
       throw new HttpError(401, { message: "No API key found in request", hint: "No `apikey` request header or url param was found." });
     }
-    try {
-      verifyJwt(apikey, options.jwtSecret);
-    } catch {
-      throw new HttpError(401, { message: "Invalid API key", hint: "Double check your Supabase `anon` or `service_role` API key." });
+    const publishable = options.publishableKeys?.includes(apikey) ?? false;
+    if (!publishable) {
+      if (options.legacyKeysDisabled && apikey.split(".").length === 3) {
+        throw new HttpError(401, { message: "Legacy API keys are disabled" });
+      }
+      try {
+        verifyJwt(apikey, options.jwtSecret);
+      } catch {
+        throw new HttpError(401, { message: "Invalid API key", hint: "Double check your Supabase `anon` or `service_role` API key." });
+      }
     }
 
-    // PostgREST: the bearer token decides the role; without one, the anon role.
-    let claims: Record<string, unknown> = {};
-    const authorization = header(req, "authorization");
-    if (authorization !== undefined) {
-      const token = /^Bearer\s+(.*)$/i.exec(authorization)?.[1]?.trim() ?? "";
-      claims = verifyJwt(token, options.jwtSecret);
-    }
+    // PostgREST: the first Authorization header, if it is a Bearer token, decides the role;
+    // without one (or with another scheme), the anon role. A bearer that is the publishable
+    // key itself reaches PostgREST as the anon claims the platform mints for it.
+    const authorization = firstHeader(req, "authorization");
+    const bearer = bearerToken(authorization);
+    let claims: Record<string, unknown> =
+      bearer === undefined ? {} : publishable && bearer === apikey ? mintedAnonClaims(options.projectRef) : verifyJwt(bearer, options.jwtSecret);
     const role = typeof claims.role === "string" && claims.role !== "" ? claims.role : anonRole;
     claims = { ...claims, role };
 
-    const profile = header(req, method === "POST" ? "content-profile" : "accept-profile");
+    const profile = firstHeader(req, method === "POST" ? "content-profile" : "accept-profile");
     const schema = profile ?? schemas[0]!;
     if (!schemas.includes(schema)) {
       throw pgrstError(406, "PGRST106", `The schema must be one of the following: ${schemas.join(", ")}`);
@@ -191,13 +240,18 @@ export async function startPostgrestStandIn(options: PostgrestStandInOptions): P
     const fn = candidates[0]!;
     if (fn.returnsSet) throw pgrstError(501, "STAND-IN", "Set-returning functions are not covered by this stand-in");
 
+    // Every header as sent (Node would join or drop duplicates), lower-cased, the last value of
+    // a repeated one winning, as PostgREST's HashMap.fromList does.
     const lowered: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (name === "cookie" || value === undefined) continue;
-      lowered[name] = Array.isArray(value) ? value.join(", ") : value;
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i]!.toLowerCase();
+      if (name !== "cookie") lowered[name] = req.rawHeaders[i + 1]!;
     }
+    const { settings: ownSettings, isolation } = (await loadRoleSettings()).get(role) ?? { settings: [], isolation: "read committed" };
+    // Object key order is the order of the set_config calls; role settings before the role.
     const locals: Record<string, string> = {
       search_path: [schema, ...extraSearchPath].map(quoteIdent).join(", "),
+      ...Object.fromEntries(ownSettings),
       role,
       "request.jwt.claims": JSON.stringify(claims),
       "request.method": method,
@@ -205,8 +259,8 @@ export async function startPostgrestStandIn(options: PostgrestStandInOptions): P
       "request.headers": JSON.stringify(lowered),
       "request.cookies": "{}",
     };
-    for (const [name, value] of (await loadRoleSettings()).get(role) ?? []) locals[name] = value;
     stats.lastLocals = locals;
+    stats.lastIsolation = isolation;
 
     const columns = given.map((name) => `${quoteIdent(name)} ${fn.types[fn.names.indexOf(name)]}`);
     const call = `${quoteIdent(schema)}.${quoteIdent(fnName)}(${given.map((name) => `${quoteIdent(name)} := _.${quoteIdent(name)}`).join(", ")})`;
@@ -218,9 +272,10 @@ export async function startPostgrestStandIn(options: PostgrestStandInOptions): P
     const names = Object.keys(locals);
     const setLocals = `select ${names.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(", ")}`;
 
+    const database = replica && method !== "POST" ? replica : sql;
     let body: string;
     try {
-      body = await sql.begin(readOnly ? "read only" : "read write", async (tx) => {
+      body = await database.begin(`isolation level ${isolation} ${readOnly ? "read only" : "read write"}`, async (tx) => {
         await tx.unsafe(setLocals, names.flatMap((name) => [name, locals[name]!]));
         const rows = await tx.unsafe<{ body: string | null }[]>(query, given.length === 0 ? [] : [JSON.stringify(args)]);
         return rows[0]?.body ?? "null";
@@ -242,7 +297,10 @@ export async function startPostgrestStandIn(options: PostgrestStandInOptions): P
   const server = http.createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (error instanceof HttpError) {
-        send(res, error.status, JSON.stringify(error.body), error.headers);
+        // PostgREST's own errors (those with a code) lose details and hint when minimal.
+        const { details: _details, hint: _hint, ...minimal } = error.body;
+        const body = options.clientErrorVerbosity === "minimal" && "code" in error.body ? minimal : error.body;
+        send(res, error.status, JSON.stringify(body), error.headers);
       } else {
         send(res, 500, JSON.stringify({ code: "STAND-IN", message: String(error), details: null, hint: null }));
       }
@@ -263,8 +321,21 @@ export async function startPostgrestStandIn(options: PostgrestStandInOptions): P
         server.closeAllConnections();
       });
       await sql.end({ timeout: 5 });
+      await replica?.end({ timeout: 5 });
     },
   };
+}
+
+/** A legacy anon key as the platform issues them (role anon, ten years' validity). */
+export function signAnonKey(secret: string, projectRef = "standinproject"): string {
+  const iat = Math.floor(Date.now() / 1000);
+  return signJwt({ iss: "supabase", ref: projectRef, role: "anon", iat, exp: iat + 10 * 365 * 86_400 }, secret);
+}
+
+/** The claims PostgREST sees for a request made with a publishable key. */
+function mintedAnonClaims(projectRef = "standinproject"): Record<string, unknown> {
+  const iat = Math.floor(Date.now() / 1000);
+  return { iss: "supabase", ref: projectRef, role: "anon", iat, exp: iat + 3600 };
 }
 
 /** PostgREST's status for a SQLSTATE (Error.hs pgErrorStatus / serverErrorStatus). */
@@ -328,9 +399,21 @@ function verifyJwt(token: string, secret: string): Record<string, unknown> {
   return claims;
 }
 
-function header(req: http.IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
+/** wai's extractBearerAuth: the token after a case-insensitive "Bearer" scheme, else undefined. */
+function bearerToken(authorization: string | undefined): string | undefined {
+  if (authorization === undefined) return undefined;
+  const space = authorization.search(/\s/);
+  const scheme = space === -1 ? authorization : authorization.slice(0, space);
+  if (scheme.toLowerCase() !== "bearer") return undefined;
+  return space === -1 ? "" : authorization.slice(space).trim();
+}
+
+/** The first value of a header, as PostgREST's `lookup` finds it. */
+function firstHeader(req: http.IncomingMessage, name: string): string | undefined {
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    if (req.rawHeaders[i]!.toLowerCase() === name) return req.rawHeaders[i + 1];
+  }
+  return undefined;
 }
 
 function quoteIdent(name: string): string {

@@ -32,6 +32,13 @@ export interface ServerCommand {
   timeoutMs?: number;
 }
 
+/**
+ * How long a server may take to log "listening". A bound on waiting, not a speed check: the
+ * embedded database compiles its WASM and applies every migration first, which on a loaded
+ * two-core machine has taken over 30 s.
+ */
+const START_TIMEOUT_MS = 120_000;
+
 export async function startServerProcess({ command, args, env, timeoutMs }: ServerCommand): Promise<ServerProcess> {
   const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   const logs: LogLine[] = [];
@@ -40,7 +47,7 @@ export async function startServerProcess({ command, args, env, timeoutMs }: Serv
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
 
   const listening = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${raw}`)), timeoutMs ?? 30_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${raw}`)), timeoutMs ?? START_TIMEOUT_MS);
     child.once("error", (error) => {
       clearTimeout(timer);
       reject(error);

@@ -28,7 +28,8 @@ function withDatabase(url: string, database: string, user?: string): string {
   return parsed.toString();
 }
 
-export async function createTestDatabase(prefix = "test"): Promise<TestDatabase> {
+/** `migrate: false` leaves the database empty, for tests that apply the migrations their own way. */
+export async function createTestDatabase(prefix = "test", options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
   const server = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
   try {
@@ -38,7 +39,7 @@ export async function createTestDatabase(prefix = "test"): Promise<TestDatabase>
   }
   const adminUrl = withDatabase(POSTGRES_ADMIN_URL, name);
   const admin = postgresExecutor(adminUrl, { max: 4 });
-  await migrate(admin);
+  if (options.migrate ?? true) await migrate(admin);
   return {
     name,
     adminUrl,

@@ -1,8 +1,11 @@
 // The webhook-dispatcher function's fetch handler (what the Deno entry serves): it refuses a
 // poke without the configured bearer secret, and one with it drains the outbox.
 
+import * as v from "valibot";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { silentLogger } from "../../functions/_shared/log.ts";
+import { ErrorBodySchema } from "../../functions/_shared/errors.ts";
+import { type Logger, silentLogger } from "../../functions/_shared/log.ts";
+import type { Dispatcher } from "../../functions/_shared/webhooks/dispatcher.ts";
 import { createDispatcherApp } from "../../functions/webhook-dispatcher/app.ts";
 import { startWebhookSubscriber, type WebhookSubscriber } from "../support/webhook-subscriber.ts";
 import { client, openHarness, type WebhookHarness } from "./harness.ts";
@@ -39,4 +42,27 @@ test("bearer secret required (fail closed without one); an authorised poke deliv
   expect(await response.json()).toEqual({ data: { claimed: 1, succeeded: 1, failed: 0, recorded: 1 } });
   expect(subscriber.received).toHaveLength(1);
   expect((await app.request("/", { method: "GET" })).status).toBe(405);
+});
+
+test("its errors are the API's: the error shape with the request id of X-Request-Id; a failing drain is a logged 500", async () => {
+  const errors: unknown[] = [];
+  const logger: Logger = { ...silentLogger, error: (_message, fields) => errors.push(fields) };
+  const failing = { drain: async () => Promise.reject(new Error("database gone")) } as unknown as Dispatcher;
+  const app = createDispatcherApp({ dispatcher: failing, secret: "s".repeat(32), budgetMs: 5000, logger });
+  const expectError = async (response: Response, status: number, code: string) => {
+    expect(response.status).toBe(status);
+    const body = v.parse(ErrorBodySchema, await response.json());
+    expect(body.error.code).toBe(code);
+    expect(body.error.request_id).toBe(response.headers.get("x-request-id"));
+    return body;
+  };
+  const refused = await app.request("/", { method: "POST" });
+  await expectError(refused, 401, "invalid_key");
+  expect(refused.headers.get("www-authenticate")).toMatch(/^Bearer /);
+  const wrongMethod = await app.request("/", { method: "GET" });
+  await expectError(wrongMethod, 405, "method_not_allowed");
+  expect(wrongMethod.headers.get("allow")).toBe("POST");
+  const failed = await expectError(await app.request("/", { method: "POST", headers: { Authorization: `Bearer ${"s".repeat(32)}` } }), 500, "internal_error");
+  expect(JSON.stringify(failed)).not.toContain("database gone");
+  expect(errors).toEqual([expect.objectContaining({ request_id: failed.error.request_id })]);
 });

@@ -3,9 +3,11 @@
 // validation, SSRF refusals, scopes, pagination, and the 404s of unknown or malformed ids.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { WebhookEndpoint } from "../../functions/api-gateway/routes/webhook-endpoints/schema.ts";
+import { DatabaseError } from "../../functions/_shared/db/database.ts";
+import { MAX_ENDPOINTS_PER_WORKSPACE, type WebhookEndpoint } from "../../functions/api-gateway/routes/webhook-endpoints/schema.ts";
 import type { Scope, Workspace } from "../support/fixtures.ts";
 import { client, openHarness, type WebhookHarness } from "./harness.ts";
+import { SPECIAL_PURPOSE_SAMPLES, urlHost } from "./special-purpose-samples.ts";
 
 const DNS: Record<string, string[]> = {
   "hooks.example.com": ["93.184.216.34"],
@@ -98,9 +100,16 @@ describe("POST /v1/webhook_endpoints", () => {
     ["https://[::1]/", /non-public/],
     ["https://10.0.0.1/", /non-public/],
     ["https://169.254.169.254/latest/meta-data/", /non-public/],
-    ["https://intranet.example.com/", /192\.168\.10\.20/],
-    ["https://metadata.example.com/", /169\.254\.169\.254/],
-    ["https://unknown.example.com/", /could not be resolved/],
+    ["https://intranet.example.com/", /not allowed or cannot be resolved/],
+    ["https://metadata.example.com/", /not allowed or cannot be resolved/],
+    ["https://unknown.example.com/", /not allowed or cannot be resolved/],
+    ["https://[::ffff:0:7f00:1]/", /non-public/], // IPv4-translated 127.0.0.1
+    ["https://[::ffff:0:a9fe:a9fe]/latest/meta-data/", /non-public/], // IPv4-translated 169.254.169.254
+    ["https://203.0.113.7/", /non-public.*Documentation/],
+    ["https://198.51.100.7/", /non-public.*Documentation/],
+    ["https://192.88.99.1/", /non-public.*6to4/],
+    ["https://192.0.0.100/", /non-public.*IETF Protocol Assignments/],
+    ["https://0x7f.1/", /non-public/],
     ["https://user:pass@hooks.example.com/", /credentials/],
     ["javascript:alert(1)", /https/],
   ])("SSRF: %s is refused (invalid_field on url) and nothing is stored", async (url, reason) => {
@@ -116,18 +125,116 @@ describe("POST /v1/webhook_endpoints", () => {
   test("PATCH checks a new url the same way", async () => {
     const { api: a } = await api();
     const id = (await a.post("/v1/webhook_endpoints", { url: "https://hooks.example.com/", events: ["*"] })).body.data.webhook_endpoint.id;
-    const response = await a.patch(`/v1/webhook_endpoints/${id}`, { url: "https://intranet.example.com/" });
-    expect(response.status).toBe(400);
-    expect(response.body.error).toMatchObject({ code: "invalid_field", param: "url" });
+    for (const url of ["https://intranet.example.com/", "https://[::ffff:0:7f00:1]/", "https://[::ffff:0:a9fe:a9fe]/"]) {
+      const response = await a.patch(`/v1/webhook_endpoints/${id}`, { url });
+      expect(response.status, url).toBe(400);
+      expect(response.body.error).toMatchObject({ code: "invalid_field", param: "url" });
+    }
     expect((await a.get(`/v1/webhook_endpoints/${id}`)).body.data.webhook_endpoint.url).toBe("https://hooks.example.com/");
   });
 
-  test("at most 20 endpoints per workspace", async () => {
+  test("a name's refusal does not say what it resolves to, nor why it does not resolve", async () => {
     const { api: a } = await api();
-    for (let i = 0; i < 20; i++) expect((await a.post("/v1/webhook_endpoints", { url: `https://hooks.example.com/${i}`, events: ["*"] })).status).toBe(201);
+    const messages: string[] = [];
+    for (const host of ["intranet.example.com", "metadata.example.com", "unknown.example.com"]) {
+      const response = await a.post("/v1/webhook_endpoints", { url: `https://${host}/`, events: ["*"] });
+      expect(response.body.error).toMatchObject({ code: "invalid_field", param: "url" });
+      messages.push((response.body.error.message as string).replace(host, "HOST"));
+    }
+    expect(new Set(messages).size).toBe(1);
+    for (const leak of ["192.168", "169.254", "ENOTFOUND", "getaddrinfo"]) expect(messages[0]).not.toContain(leak);
+  });
+
+  test("refusing http or loopback says that WEBHOOKS_ALLOW_INSECURE=1 allows it in development", async () => {
+    const { api: a } = await api();
+    for (const url of ["http://hooks.example.com/", "http://127.0.0.1:8080/", "https://localhost/", "https://127.0.0.1/"]) {
+      const response = await a.post("/v1/webhook_endpoints", { url, events: ["*"] });
+      expect(response.status).toBe(400);
+      expect(response.body.error.message, url).toContain("WEBHOOKS_ALLOW_INSECURE=1 allows it in development");
+    }
+  });
+
+  test("a scheme in capitals is stored in lower case, on create and on PATCH", async () => {
+    const { api: a } = await api();
+    const created = await a.post("/v1/webhook_endpoints", { url: "HTTPS://hooks.example.com/Crm", events: ["*"] });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body.data.webhook_endpoint.url).toBe("https://hooks.example.com/Crm");
+    const id = created.body.data.webhook_endpoint.id;
+    const patched = await a.patch(`/v1/webhook_endpoints/${id}`, { url: "Https://other.example.com/H" });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body.data.webhook_endpoint.url).toBe("https://other.example.com/H");
+  });
+
+  test("at most 20 endpoints per workspace (the limit the document states)", async () => {
+    const { api: a } = await api();
+    for (let i = 0; i < MAX_ENDPOINTS_PER_WORKSPACE; i++) expect((await a.post("/v1/webhook_endpoints", { url: `https://hooks.example.com/${i}`, events: ["*"] })).status).toBe(201);
     const response = await a.post("/v1/webhook_endpoints", { url: "https://hooks.example.com/21", events: ["*"] });
     expect(response.status).toBe(409);
     expect(response.body.error.code).toBe("webhook_endpoint_limit_reached");
+  });
+});
+
+describe("the database repeats the rules that need no DNS (what PostgREST callers meet)", () => {
+  /** api.* as PostgREST runs it: role anon, the key in request.headers; no gateway in front. */
+  async function direct(fn: "create_webhook_endpoint" | "update_webhook_endpoint", args: Record<string, unknown>, key: string) {
+    try {
+      return { result: await h.database.rpc({ fn, args, apiKey: key }) };
+    } catch (error) {
+      if (!(error instanceof DatabaseError)) throw error;
+      return { error: { sqlState: error.sqlState, code: error.message, param: error.hint, message: error.detail } };
+    }
+  }
+
+  test.each([
+    "https://169.254.169.254/latest/meta-data/",
+    "http://127.0.0.1:6379/",
+    "https://[::1]/",
+    "https://[::ffff:0:7f00:1]/",
+    "https://[::ffff:0:a9fe:a9fe]/",
+    "https://[::ffff:127.0.0.1]/",
+    "https://2130706433/",
+    "https://0x7f.1/",
+    "https://localhost/",
+    "http://hooks.example.com/",
+    "https://u:p@hooks.example.com/",
+  ])("create and update refuse %s with invalid_field on url, and store nothing", async (url) => {
+    const ws = await h.fixtures.workspace();
+    const key = await h.fixtures.key(ws, { scopes: ["webhooks:write"] });
+    const created = await direct("create_webhook_endpoint", { url, events: ["*"] }, key);
+    expect(created.error).toMatchObject({ sqlState: "PT400", code: "invalid_field", param: "url" });
+    const kept = (await direct("create_webhook_endpoint", { url: "https://hooks.example.com/", events: ["*"] }, key)).result as {
+      webhook_endpoint: WebhookEndpoint;
+    };
+    const updated = await direct("update_webhook_endpoint", { id: kept.webhook_endpoint.id.slice(3), url }, key);
+    expect(updated.error).toMatchObject({ sqlState: "PT400", code: "invalid_field", param: "url" });
+    const rows = await h.admin.query<{ url: string }>("select url from app.webhook_endpoints where workspace_id = $1", [ws.workspaceId]);
+    expect(rows.map((row) => row.url)).toEqual(["https://hooks.example.com/"]);
+  });
+
+  test("every literal address of a special-purpose block is refused unless the registry calls it globally reachable", async () => {
+    const ws = await h.fixtures.workspace();
+    const key = await h.fixtures.key(ws, { scopes: ["webhooks:write"] });
+    const [{ blocks }] = (await h.admin.query("select count(*)::int as blocks from app_private.special_purpose_addresses")) as [{ blocks: number }];
+    expect(Object.keys(SPECIAL_PURPOSE_SAMPLES)).toHaveLength(blocks);
+    for (const [block, address] of Object.entries(SPECIAL_PURPOSE_SAMPLES)) {
+      const [row] = await h.admin.query<{ reachable: boolean }>(
+        "select globally_reachable is true as reachable from app_private.special_purpose_addresses where block = $1::cidr",
+        [block],
+      );
+      const outcome = await direct("create_webhook_endpoint", { url: `https://${urlHost(address)}/`, events: ["*"] }, key);
+      if (row!.reachable) expect(outcome.error, block).toBeUndefined();
+      else expect(outcome.error, block).toMatchObject({ code: "invalid_field", param: "url" });
+      await h.admin.query("delete from app.webhook_endpoints where workspace_id = $1", [ws.workspaceId]);
+    }
+  });
+
+  test("the scheme is stored in lower case", async () => {
+    const ws = await h.fixtures.workspace();
+    const key = await h.fixtures.key(ws, { scopes: ["webhooks:write"] });
+    const created = (await direct("create_webhook_endpoint", { url: "HTTPS://hooks.example.com/x", events: ["*"] }, key)).result as {
+      webhook_endpoint: WebhookEndpoint;
+    };
+    expect(created.webhook_endpoint.url).toBe("https://hooks.example.com/x");
   });
 });
 
@@ -213,6 +320,20 @@ describe("GET, PATCH, DELETE", () => {
     expect((await a.delete(`/v1/webhook_endpoints/${id}`)).status).toBe(404);
     const retry = await a.post(`/v1/webhook_endpoints/${id}/deliveries/del_nope/retry`);
     expect(retry.status).toBe(404);
+  });
+
+  test("an id names the same endpoint in any letter case and without its prefix; ids in a path are one schema", async () => {
+    const { api: a } = await api();
+    const id: string = (await a.post("/v1/webhook_endpoints", { url: "https://hooks.example.com/", events: ["*"] })).body.data.webhook_endpoint.id;
+    const bare = id.slice("we_".length);
+    for (const form of [id.toUpperCase(), bare, bare.toUpperCase()]) {
+      const response = await a.get(`/v1/webhook_endpoints/${form}/deliveries`);
+      expect(response.status, form).toBe(200);
+      expect((await a.get(`/v1/webhook_endpoints/${form}`)).body.data.webhook_endpoint.id).toBe(id);
+    }
+    const page = await a.get(`/v1/webhook_endpoints?starting_after=${bare.toUpperCase()}`);
+    expect(page.status).toBe(200);
+    expect(page.body.data.webhook_endpoints.map((endpoint: WebhookEndpoint) => endpoint.id)).not.toContain(id);
   });
 
   test("wrong methods: 405 with Allow", async () => {

@@ -1,6 +1,7 @@
 // One database (a fresh PostgreSQL database, or an in-memory PGlite) with the migrations, the
 // gateway app over it in-process, and dispatchers built from the shared core on their own
-// connections — so the webhook suites run the same way on both engines. Every response the
+// connections, sending with the shared socket sender (what the edge dispatcher runs) over
+// node:net — so the webhook suites run the same way on both engines. Every response the
 // suites get from the app is checked against the OpenAPI document (status, headers, body).
 
 import { PGlite } from "@electric-sql/pglite";
@@ -12,7 +13,7 @@ import { GatewayEnvSchema, parseEnv } from "../../functions/_shared/env.ts";
 import { silentLogger } from "../../functions/_shared/log.ts";
 import { createDispatcher, type Dispatcher, type DispatcherConfig } from "../../functions/_shared/webhooks/dispatcher.ts";
 import { createSqlOutbox, type WebhookOutbox } from "../../functions/_shared/webhooks/outbox.ts";
-import { createFetchSender, type FetchSenderOptions } from "../../functions/_shared/webhooks/sender.ts";
+import { createSocketSender, type SocketSenderOptions } from "../../functions/_shared/webhooks/sender.ts";
 import type { HostResolver } from "../../functions/_shared/webhooks/url-policy.ts";
 import { migrate } from "../../functions/_node/migrations.ts";
 import { pgliteExecutor, postgresExecutor, type SqlExecutor } from "../../functions/_node/sql-executor.ts";
@@ -21,6 +22,7 @@ import type { AppEnv } from "../../functions/api-gateway/context.ts";
 import { apiDocument } from "../../functions/api-gateway/routes/index.ts";
 import { createServices } from "../../functions/api-gateway/services.ts";
 import { Fixtures } from "../support/fixtures.ts";
+import { nodeConnect } from "../support/node-connect.ts";
 import { checkingResponses } from "../support/openapi-responses.ts";
 import { createTestDatabase } from "../support/test-database.ts";
 
@@ -28,12 +30,14 @@ export type Engine = "postgres" | "pglite";
 
 export interface DispatcherOptions extends Partial<DispatcherConfig> {
   timeoutMs?: number;
-  sender?: Partial<FetchSenderOptions>;
+  sender?: Partial<SocketSenderOptions>;
 }
 
 export interface WebhookHarness {
   engine: Engine;
   admin: SqlExecutor;
+  /** The API's own database path (role anon, key in request.headers), as PostgREST calls it. */
+  database: Database;
   fixtures: Fixtures;
   app: Hono<AppEnv>;
   request(path: string, init?: RequestInit): Promise<Response>;
@@ -73,14 +77,18 @@ export async function openHarness(engine: Engine, options: { resolveHost?: HostR
     outboxExecutor = () => pgliteExecutor(pg);
     closers.push(() => api.close());
   }
+  // The database's own development switch follows the gateway's, as the Node entry sets it.
+  const allowInsecure = options.allowInsecure !== false;
+  await admin.query("select admin.allow_insecure_webhook_urls($1)", [allowInsecure]);
   const env = parseEnv(GatewayEnvSchema, {
     RATE_LIMIT_REQUESTS: "100000",
-    WEBHOOKS_ALLOW_INSECURE: options.allowInsecure === false ? "0" : "1",
+    WEBHOOKS_ALLOW_INSECURE: allowInsecure ? "1" : "0",
   });
   const app = createApp(createServices(env, api, { logger: silentLogger, resolveHost: options.resolveHost }));
   return {
     engine,
     admin,
+    database: api,
     fixtures: new Fixtures(admin),
     app,
     request: checkingResponses(async (path, init) => app.request(path, init), apiDocument()),
@@ -89,7 +97,7 @@ export async function openHarness(engine: Engine, options: { resolveHost?: HostR
       const outbox = createSqlOutbox(outboxExecutor());
       const dispatcher = createDispatcher({
         outbox,
-        send: createFetchSender({ timeoutMs, maxResponseBytes: 4096, allowInsecure: true, ...sender }),
+        send: createSocketSender({ timeoutMs, maxResponseBytes: 4096, allowInsecure: true, connect: nodeConnect(), ...sender }),
         config: { ...FAST_CONFIG, ...config },
         logger: silentLogger,
       });

@@ -51,7 +51,7 @@ describe("Node runner on the embedded database", () => {
     const dataDir = await mkdtemp(join(tmpdir(), "webhooks-runner-"));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     await deliversThroughTheRunner({ DATA_DIR: dataDir });
-  }, 60_000);
+  }, 180_000);
 });
 
 const postgresAvailable = await serviceAvailable("postgres");
@@ -60,6 +60,8 @@ describe.skipIf(!postgresAvailable)("Node runner on PostgreSQL", () => {
   test("delivers on notification; a delivery missed while the subscriber was down is retried", async () => {
     const database = await createTestDatabase("webhooks_runner");
     cleanups.push(() => database.drop());
+    // On PostgreSQL the operator allows development URLs in the database itself.
+    await database.admin.query("select admin.allow_insecure_webhook_urls(true)");
     const { subscriber, server } = await deliversThroughTheRunner({
       DATABASE_URL: database.apiUrl,
       MIGRATE: "0",

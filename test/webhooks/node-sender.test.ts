@@ -18,8 +18,17 @@ describe("node sender", () => {
   test("a name resolving to loopback is refused at connect time, outside insecure mode", async () => {
     const send = createNodeSender({ timeoutMs: 2000, maxResponseBytes: 100, allowInsecure: false, concurrency: 4, resolve: async () => ["127.0.0.1"] });
     const result = await send({ url: `https://rebind.example.com:${subscriber.port}/x`, headers: {}, body: "{}" });
-    expect(result.error).toMatch(/^Refused: .*127\.0\.0\.1/);
+    expect(result.error).toBe(
+      "Refused: url's host rebind.example.com is not allowed or cannot be resolved: webhooks go to public addresses only (WEBHOOKS_ALLOW_INSECURE=1 allows it in development).",
+    );
     expect(subscriber.received.length + subscriber.rejected.length).toBe(0);
+    // A name that does not resolve reads the same: the recorded attempt tells nothing about DNS.
+    const unresolvable = createNodeSender({ timeoutMs: 2000, maxResponseBytes: 100, allowInsecure: false, concurrency: 4, resolve: async () => {
+      throw Object.assign(new Error("getaddrinfo ENOTFOUND rebind.example.com"), { code: "ENOTFOUND" });
+    } });
+    const unknown = await unresolvable({ url: `https://rebind.example.com:${subscriber.port}/x`, headers: {}, body: "{}" });
+    expect(unknown.error).toBe(result.error);
+    unresolvable.close();
     const literal = await send({ url: `https://127.0.0.1:${subscriber.port}/x`, headers: {}, body: "{}" });
     expect(literal.error).toMatch(/^Refused: .*non-public/);
     send.close();

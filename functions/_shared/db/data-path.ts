@@ -2,31 +2,42 @@
 // validated environment. An explicit DATABASE_URL (or a Hyperdrive binding, which the Workers
 // entry passes as DATABASE_URL) wins; then PostgREST through supabase-js when a Supabase URL
 // and key are configured — the normal case on Supabase, which sets them for every function;
-// then Supabase's own SUPABASE_DB_URL over the wire. The PostgREST key: the legacy anon key,
-// else a publishable key (SUPABASE_PUBLISHABLE_KEY, or the "default" of the JSON map
-// SUPABASE_PUBLISHABLE_KEYS that hosted Supabase sets).
+// then Supabase's own SUPABASE_DB_URL over the wire.
+//
+// The PostgREST key: a publishable key first (SUPABASE_PUBLISHABLE_KEY, else the "default" — or
+// else any — entry of the JSON map SUPABASE_PUBLISHABLE_KEYS that hosted Supabase sets), the
+// legacy anon key only without one. Hosted functions keep the legacy JWT in SUPABASE_ANON_KEY
+// even after a project disables legacy keys (supabase/supabase#37648); preferring it then would
+// have every request refused with "Legacy API keys are disabled".
 
-import { EnvError, type GatewayEnv, publishableDefault } from "../env.ts";
+import { EnvError, type GatewayEnv, publishableKeys } from "../env.ts";
 import type { Database } from "./database.ts";
 import { createPostgresDatabase } from "./postgres.ts";
 import { createSupabaseDatabase } from "./supabase.ts";
 
 export type DataPath =
   | { kind: "postgres"; url: string; from: "DATABASE_URL" | "SUPABASE_DB_URL" }
-  | { kind: "postgrest"; url: string; key: string };
+  /** `keyFrom` names the variable the key came from, for logs (the key itself is never logged). */
+  | { kind: "postgrest"; url: string; key: string; keyFrom: string };
+
+function projectKey(env: GatewayEnv): { key: string; keyFrom: string } | undefined {
+  if (env.SUPABASE_PUBLISHABLE_KEY) return { key: env.SUPABASE_PUBLISHABLE_KEY, keyFrom: "SUPABASE_PUBLISHABLE_KEY" };
+  const map = env.SUPABASE_PUBLISHABLE_KEYS === undefined ? {} : (publishableKeys(env.SUPABASE_PUBLISHABLE_KEYS) ?? {});
+  const name = "default" in map ? "default" : Object.keys(map)[0];
+  if (name !== undefined) return { key: map[name]!, keyFrom: `SUPABASE_PUBLISHABLE_KEYS.${name}` };
+  if (env.SUPABASE_ANON_KEY) return { key: env.SUPABASE_ANON_KEY, keyFrom: "SUPABASE_ANON_KEY" };
+  return undefined;
+}
 
 export function chooseDataPath(env: GatewayEnv): DataPath {
   if (env.DATABASE_URL) return { kind: "postgres", url: env.DATABASE_URL, from: "DATABASE_URL" };
-  const key =
-    env.SUPABASE_ANON_KEY ??
-    env.SUPABASE_PUBLISHABLE_KEY ??
-    (env.SUPABASE_PUBLISHABLE_KEYS === undefined ? undefined : publishableDefault(env.SUPABASE_PUBLISHABLE_KEYS));
-  if (env.SUPABASE_URL && key) return { kind: "postgrest", url: env.SUPABASE_URL, key };
+  const key = projectKey(env);
+  if (env.SUPABASE_URL && key) return { kind: "postgrest", url: env.SUPABASE_URL, ...key };
   if (env.SUPABASE_DB_URL) return { kind: "postgres", url: env.SUPABASE_DB_URL, from: "SUPABASE_DB_URL" };
   throw new EnvError(
     env.SUPABASE_URL
-      ? "Invalid environment:\n  - SUPABASE_URL is set but none of SUPABASE_ANON_KEY, SUPABASE_PUBLISHABLE_KEY, SUPABASE_PUBLISHABLE_KEYS is"
-      : "Invalid environment:\n  - no database configured: set DATABASE_URL, or SUPABASE_URL with SUPABASE_ANON_KEY (or SUPABASE_PUBLISHABLE_KEY), or SUPABASE_DB_URL",
+      ? "Invalid environment:\n  - SUPABASE_URL is set but no key for it: none of SUPABASE_PUBLISHABLE_KEY, SUPABASE_PUBLISHABLE_KEYS (with a key in it), SUPABASE_ANON_KEY is"
+      : "Invalid environment:\n  - no database configured: set DATABASE_URL, or SUPABASE_URL with SUPABASE_PUBLISHABLE_KEY (or SUPABASE_ANON_KEY), or SUPABASE_DB_URL",
   );
 }
 
@@ -39,7 +50,7 @@ export function describeDataPath(path: DataPath): string {
   } catch {
     // keep the placeholder
   }
-  return path.kind === "postgrest" ? `supabase-js → PostgREST at ${host}` : `postgres.js (${path.from}) → ${host}`;
+  return path.kind === "postgrest" ? `supabase-js → PostgREST at ${host} (key: ${path.keyFrom})` : `postgres.js (${path.from}) → ${host}`;
 }
 
 /**
@@ -47,7 +58,7 @@ export function describeDataPath(path: DataPath): string {
  * request that opened it (a Hyperdrive binding pools behind it).
  */
 export function openDataPath(path: DataPath, env: GatewayEnv, options: { connectionPerCall?: boolean } = {}): Database {
-  if (path.kind === "postgrest") return createSupabaseDatabase({ url: path.url, key: path.key });
+  if (path.kind === "postgrest") return createSupabaseDatabase({ url: path.url, key: path.key, keyFrom: path.keyFrom });
   return createPostgresDatabase({
     url: path.url,
     ...(options.connectionPerCall ? { connectionPerCall: true } : { max: env.DATABASE_POOL_MAX }),

@@ -4,7 +4,7 @@
 
 import type { PGlite } from "@electric-sql/pglite";
 import { type Database, DatabaseError, DatabaseUnavailableError, type RpcRequest } from "./database.ts";
-import { DEFAULT_POSTGREST_SETTINGS, type PostgrestSettings, requestLocals, SET_REQUEST_LOCALS_SQL } from "./postgrest-request.ts";
+import { DEFAULT_POSTGREST_SETTINGS, type PostgrestSettings, requestLocals, setRequestLocalsSql, transactionModeSql } from "./postgrest-request.ts";
 import { buildRpcCall } from "./rpc-signatures.ts";
 
 export function createPgliteDatabase(pg: PGlite, settings: Partial<PostgrestSettings> = {}): Database {
@@ -14,8 +14,10 @@ export function createPgliteDatabase(pg: PGlite, settings: Partial<PostgrestSett
       const call = buildRpcCall(request.fn, request.args);
       try {
         return await pg.transaction(async (tx) => {
-          if (request.readOnly) await tx.exec("set transaction read only");
-          await tx.query(SET_REQUEST_LOCALS_SQL, requestLocals(resolved, request));
+          const mode = transactionModeSql(resolved, request);
+          if (mode) await tx.exec(mode);
+          const locals = requestLocals(resolved, request);
+          await tx.query(setRequestLocalsSql(locals.length), locals.flat());
           const { rows } = await tx.query<{ result: unknown }>(call.text, call.values);
           return rows[0]!.result;
         });

@@ -7,7 +7,7 @@
 
 import postgres from "postgres";
 import { type Database, DatabaseError, DatabaseUnavailableError, type RpcRequest } from "./database.ts";
-import { DEFAULT_POSTGREST_SETTINGS, type PostgrestSettings, requestScript, ROLE_TIMEOUT_SQL } from "./postgrest-request.ts";
+import { DEFAULT_POSTGREST_SETTINGS, type PostgrestSettings, readRoleSettings, requestScript } from "./postgrest-request.ts";
 
 export interface PostgresDatabaseOptions {
   url: string;
@@ -50,16 +50,18 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
   // A connection per call skips postgres.js's array-type lookup: a query on every connect.
   const perCall = () => connect(1, { fetch_types: false });
   const base = { ...DEFAULT_POSTGREST_SETTINGS, ...options.settings };
-  // PostgREST reads the role's own settings once, at start-up; so do we, on first use.
+  // PostgREST reads the role's own settings once, at start-up; so do we, on first use (unless
+  // they were given).
   let settings: Promise<PostgrestSettings> | undefined;
   const loadSettings = (sql: postgres.Sql) =>
-    (settings ??= sql
-      .unsafe(ROLE_TIMEOUT_SQL, [base.role])
-      .then((rows) => ({ ...base, ...(options.settings?.statementTimeout ? {} : { statementTimeout: String(rows[0]!.timeout) }) }))
-      .catch((error) => {
-        settings = undefined;
-        throw error;
-      }));
+    (settings ??= (
+      options.settings?.roleSettings
+        ? Promise.resolve(base)
+        : readRoleSettings((text, params) => sql.unsafe(text, params as never[]), base.role).then((role) => ({ ...base, ...role }))
+    ).catch((error) => {
+      settings = undefined;
+      throw error;
+    }));
 
   return {
     async rpc(request: RpcRequest): Promise<unknown> {

@@ -1,52 +1,67 @@
 // What PostgREST runs before calling a function, reproduced for the wire-level transports:
-// one statement of transaction-local settings (PostgREST's Query.hs `setPgLocals`) — search
-// path, the role's own settings, the role switch, JWT claims, method, path, headers, cookies.
+// one statement of transaction-local settings (PostgREST's Query/PreQuery.hs `txVarQuery`) —
+// search path, the role's own settings (before the role switch, so that a setting granted to
+// the connecting role with GRANT SET ON PARAMETER applies), the role switch, JWT claims,
+// method, path, headers, cookies — in a transaction of the role's isolation level.
 
 import type { RpcRequest } from "./database.ts";
 import { inlineRpcCall } from "./rpc-signatures.ts";
 import { quoteText } from "./sql-literal.ts";
 
+export type IsolationLevel = "read committed" | "repeatable read" | "serializable";
+
 export interface PostgrestSettings {
   /** The role requests run as; PostgREST's db-anon-role. */
   role: string;
-  /** The role's statement_timeout as set by `alter role … set` (Supabase: anon 3s). */
-  statementTimeout: string;
+  /**
+   * The role's own `alter role … set` values, as PostgREST reads them at start-up
+   * (Config/Database.hs `queryRoleSettings`, see ROLE_SETTINGS_SQL); Supabase: anon's 3s
+   * statement_timeout.
+   */
+  roleSettings: ReadonlyArray<readonly [name: string, value: string]>;
+  /** The role's default_transaction_isolation, which PostgREST begins the transaction with. */
+  isolationLevel?: IsolationLevel;
+  /** The anon key's claims, as request.jwt.claims shows them (PostgREST adds the role). */
+  claims: Readonly<Record<string, unknown>>;
   /** PostgREST's db-schemas + db-extra-search-path. */
   searchPath: string;
 }
 
 export const DEFAULT_POSTGREST_SETTINGS: PostgrestSettings = {
   role: "anon",
-  statementTimeout: "3s",
+  roleSettings: [["statement_timeout", "3s"]],
+  // What every Supabase anon key carries (hosted keys add `ref`, `iat` and `exp`).
+  claims: { iss: "supabase", role: "anon" },
   searchPath: '"api", "public", "extensions"',
 };
 
-/** The transaction-local settings, in the order requestLocals gives their values. */
-const REQUEST_LOCALS = [
-  "search_path",
-  "statement_timeout",
-  "role",
-  "request.jwt.claims",
-  "request.method",
-  "request.path",
-  "request.headers",
-  "request.cookies",
-] as const;
-
-export const SET_REQUEST_LOCALS_SQL = `select ${REQUEST_LOCALS.map((name, i) => `set_config('${name}', $${i + 1}, true)`).join(", ")}`;
-
-export function requestLocals(settings: PostgrestSettings, request: RpcRequest): string[] {
+/** The transaction-local settings as name/value pairs, in PostgREST's order. */
+export function requestLocals(settings: PostgrestSettings, request: RpcRequest): Array<readonly [string, string]> {
   return [
-    settings.searchPath,
-    settings.statementTimeout,
-    settings.role,
-    JSON.stringify({ role: settings.role }),
-    request.readOnly ? "GET" : "POST",
-    `/rpc/${request.fn}`,
+    ["search_path", settings.searchPath],
+    ...settings.roleSettings,
+    ["role", settings.role],
+    ["request.jwt.claims", JSON.stringify({ ...settings.claims, role: settings.role })],
+    ["request.method", request.readOnly ? "GET" : "POST"],
+    ["request.path", `/rpc/${request.fn}`],
     // Lower-cased names, as PostgREST passes them. Only the key: nothing else is SQL's business.
-    JSON.stringify({ "x-api-key": request.apiKey }),
-    "{}",
+    ["request.headers", JSON.stringify({ "x-api-key": request.apiKey })],
+    ["request.cookies", "{}"],
   ];
+}
+
+/** `select set_config($1, $2, true), …` for `count` settings, with names and values as parameters. */
+export function setRequestLocalsSql(count: number): string {
+  return `select ${Array.from({ length: count }, (_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(", ")}`;
+}
+
+/** The transaction's mode when it is not PostgREST's default (READ COMMITTED, READ WRITE). */
+export function transactionModeSql(settings: PostgrestSettings, request: RpcRequest): string | undefined {
+  const modes = [
+    ...(settings.isolationLevel && settings.isolationLevel !== "read committed" ? [`isolation level ${settings.isolationLevel}`] : []),
+    ...(request.readOnly ? ["read only"] : []),
+  ];
+  return modes.length > 0 ? `set transaction ${modes.join(", ")}` : undefined;
 }
 
 /**
@@ -57,23 +72,40 @@ export function requestLocals(settings: PostgrestSettings, request: RpcRequest):
  * prepared statement (it works unchanged behind a transaction-mode pooler).
  */
 export function requestScript(settings: PostgrestSettings, request: RpcRequest): string {
-  const values = requestLocals(settings, request);
-  const locals = REQUEST_LOCALS.map((name, i) => `set_config('${name}', ${quoteText(values[i]!)}, true)`);
-  return [
-    ...(request.readOnly ? ["set transaction read only"] : []),
-    `select ${locals.join(", ")}`,
-    inlineRpcCall(request.fn, request.args),
-  ].join(";\n");
+  const locals = requestLocals(settings, request).map(([name, value]) => `set_config(${quoteText(name)}, ${quoteText(value)}, true)`);
+  const mode = transactionModeSql(settings, request);
+  return [...(mode ? [mode] : []), `select ${locals.join(", ")}`, inlineRpcCall(request.fn, request.args)].join(";\n");
 }
 
-/** Reads the role's statement_timeout the way PostgREST does at start-up (pg_db_role_setting). */
-export const ROLE_TIMEOUT_SQL = `
-  select coalesce((
-    select split_part(setting, '=', 2)
-      from pg_catalog.pg_db_role_setting s, unnest(s.setconfig) as setting
-     where s.setrole = (select oid from pg_catalog.pg_roles where rolname = $1)
-       and s.setdatabase in (0, (select oid from pg_catalog.pg_database where datname = current_database()))
-       and setting like 'statement_timeout=%'
-     order by s.setdatabase desc
-     limit 1
-  ), '0') as timeout`;
+/**
+ * The role's settings the way PostgREST reads them: from pg_roles.rolconfig (settings for every
+ * database; `alter role … in database …` ones are not used), only those the connecting role may
+ * set — `user` context, or (PostgreSQL 15+) granted with GRANT SET ON PARAMETER — and with
+ * default_transaction_isolation kept apart as the isolation level. $1: the role. `pg15`: whether
+ * has_parameter_privilege exists.
+ */
+export function roleSettingsSql(pg15: boolean): string {
+  return `
+    select substr(c.setting, 1, strpos(c.setting, '=') - 1) as name,
+           substr(c.setting, strpos(c.setting, '=') + 1) as value
+      from pg_catalog.pg_roles r, unnest(r.rolconfig) with ordinality as c(setting, n)
+      join pg_catalog.pg_settings s on s.name = substr(c.setting, 1, strpos(c.setting, '=') - 1)
+     where r.rolname = $1
+       and (s.context = 'user'${pg15 ? " or pg_catalog.has_parameter_privilege(current_user, s.name, 'set')" : ""})
+     order by c.n`;
+}
+
+/** Reads the role's settings (once, at start-up, as PostgREST does). */
+export async function readRoleSettings(
+  query: (text: string, params: unknown[]) => Promise<Array<Record<string, unknown>>>,
+  role: string,
+): Promise<Pick<PostgrestSettings, "roleSettings" | "isolationLevel">> {
+  const [version] = await query("select current_setting('server_version_num')::int as version", []);
+  const rows = (await query(roleSettingsSql(Number(version!.version) >= 150_000), [role])) as Array<{ name: string; value: string }>;
+  const isolation = rows.find((row) => row.name === "default_transaction_isolation")?.value.toLowerCase();
+  return {
+    roleSettings: rows.filter((row) => row.name !== "default_transaction_isolation").map((row) => [row.name, row.value] as const),
+    // PostgREST's toIsolationLevel: anything else is READ COMMITTED.
+    isolationLevel: isolation === "repeatable read" || isolation === "serializable" ? isolation : "read committed",
+  };
+}

@@ -1,9 +1,19 @@
 // PostgREST transport (@supabase/supabase-js): the data path on Supabase. PostgREST runs the
 // per-request setup itself (role switch to the key's role, request.headers, search_path, one
-// transaction) and calls api.<fn>; the project's anon or publishable key authenticates us to
-// PostgREST, the caller's API key travels as `x-api-key` for SQL to check. PostgREST's error body
-// {code,message,details,hint} carries the SQLSTATE, so the same toApiError mapping applies as on
-// the wire transports. Runs on Deno, workerd and Node (fetch only); create it once per isolate.
+// transaction) and calls api.<fn>; the project's publishable (or legacy anon) key authenticates
+// us to the platform, the caller's API key travels as `x-api-key` for SQL to check. PostgREST's
+// error body {code,message,details,hint} carries the SQLSTATE, so the same toApiError mapping
+// applies as on the wire transports. Runs on Deno, workerd and Node (fetch only); create it
+// once per isolate.
+//
+// Every call is a POST, reads included: Supabase's API load balancer sends GET requests to the
+// nearest read replica, where replication lag would refuse a key created a moment ago, still
+// accept one just revoked, and miss an activity just written. POSTs always run on the primary.
+//
+// PostgREST 13+ with client-error-verbosity=minimal sends only {code,message}: the SQLSTATE and
+// our error code survive (status and `code` stay right), the human message (details) and the
+// offending parameter (hint) do not — the client then gets the code's generic message and no
+// `param`. Leave the setting at its default (verbose) on projects this API runs on.
 
 import { createClient } from "@supabase/supabase-js";
 import { type Database, DatabaseError, DatabaseUnavailableError, type RpcRequest } from "./database.ts";
@@ -11,8 +21,10 @@ import { type Database, DatabaseError, DatabaseUnavailableError, type RpcRequest
 export interface SupabaseDatabaseOptions {
   /** The project URL (SUPABASE_URL); PostgREST answers under /rest/v1. */
   url: string;
-  /** The anon (legacy JWT) or publishable key: sent as `apikey` and `Authorization: Bearer`. */
+  /** The publishable (or legacy anon JWT) key: sent as `apikey` and `Authorization: Bearer`. */
   key: string;
+  /** Where the key came from (e.g. SUPABASE_ANON_KEY), for the error when the platform refuses it. */
+  keyFrom?: string;
   /** Bound on one call, network included; past it the call fails as unavailable. */
   timeoutMs?: number;
   /** The schema the api functions live in; must be among PostgREST's exposed schemas. */
@@ -50,15 +62,14 @@ export function createSupabaseDatabase(options: SupabaseDatabaseOptions): Databa
 
   return {
     async rpc(request: RpcRequest): Promise<unknown> {
-      // A read goes out as GET, which PostgREST runs in a READ ONLY transaction (as the wire
-      // transports do for readOnly). No client-side retries: the caller gets a 503 with
-      // Retry-After instead of a request held for seconds.
+      // POST whatever request.readOnly says (see the top of this file). No client-side
+      // retries: the caller gets a 503 with Retry-After instead of a request held for seconds.
       const { data, error, status } = await api
-        .rpc(request.fn, request.args, { get: request.readOnly === true })
+        .rpc(request.fn, request.args)
         .setHeader("x-api-key", request.apiKey)
         .abortSignal(AbortSignal.timeout(timeoutMs))
         .retry(false);
-      if (error) throw fromPostgrest(error, status);
+      if (error) throw fromPostgrest(error, status, options.keyFrom);
       return data;
     },
     async close() {
@@ -67,14 +78,29 @@ export function createSupabaseDatabase(options: SupabaseDatabaseOptions): Databa
   };
 }
 
+/** The platform refused the project's key: our configuration, not the caller's API key. */
+export class ProjectKeyRefusedError extends Error {
+  constructor(message: string, options: { cause: unknown }) {
+    super(message, options);
+    this.name = "ProjectKeyRefusedError";
+  }
+}
+
+// The platform in front of PostgREST answering for it without a SQLSTATE: 429 (shedding load),
+// 502/503/504, Cloudflare's 520–524 and 530 (the origin unreachable or too slow), and Supabase's
+// 540 (project paused) and 544 (gateway timeout). All pass; retrying later is the right answer.
+const TRANSIENT_STATUSES = new Set([429, 502, 503, 504, 520, 521, 522, 523, 524, 530, 540, 544]);
+
 /**
  * PostgREST's answer → our database errors. A SQLSTATE (including the PTnnn the api functions
  * raise) becomes a DatabaseError exactly like a wire transport would report it; PostgREST
- * having no answer, no database, or being overloaded becomes DatabaseUnavailableError (503);
- * anything else (a bad key, the schema not exposed, an unknown function) is our configuration's
- * fault and stays a plain Error, which toApiError reports as a 500 with the cause logged.
+ * having no answer, no database, or the platform being overloaded or paused becomes
+ * DatabaseUnavailableError (503); the platform refusing the project key (legacy keys disabled,
+ * a key of another project) becomes ProjectKeyRefusedError; anything else (the schema not
+ * exposed, an unknown function) is our configuration's fault too. toApiError reports the last
+ * two as a 500 and logs them with this message.
  */
-export function fromPostgrest(error: PostgrestErrorBody, status: number): Error {
+export function fromPostgrest(error: PostgrestErrorBody, status: number, keyFrom = "the project key"): Error {
   const code = error.code ?? "";
   const message = error.message ?? "";
   if (status === 0) {
@@ -83,12 +109,23 @@ export function fromPostgrest(error: PostgrestErrorBody, status: number): Error 
   if (/^[0-9A-Z]{5}$/.test(code) && !code.startsWith("PGRST")) {
     return new DatabaseError({ sqlState: code, message, detail: error.details, hint: error.hint });
   }
-  // PGRST000-PGRST003: no connection to the database, or none free in time. 502/503/504/520:
-  // the gateway in front of PostgREST gave up. 429: the platform is shedding load.
-  if (/^PGRST00[0-3]$/.test(code) || [429, 502, 503, 504, 520].includes(status)) {
+  // PGRST000-PGRST003: no connection to the database, or none free in time.
+  if (/^PGRST00[0-3]$/.test(code) || TRANSIENT_STATUSES.has(status)) {
     return new DatabaseUnavailableError(`PostgREST is unavailable (HTTP ${status}${code ? `, ${code}` : ""}): ${message}`, {
       cause: error,
     });
+  }
+  // The API gateway's refusals carry no code ("Legacy API keys are disabled", "Invalid API
+  // key"); PostgREST's own are PGRST30x (the key is not a JWT it accepts).
+  if ((status === 401 || status === 403) && (code === "" || /^PGRST30\d$/.test(code))) {
+    const legacy = /legacy api keys are disabled/i.test(message);
+    return new ProjectKeyRefusedError(
+      `Supabase refused the key from ${keyFrom} (HTTP ${status}${code ? `, ${code}` : ""}: ${message}). ` +
+        (legacy
+          ? "The project has disabled its legacy API keys: give the function a publishable key (hosted Supabase sets SUPABASE_PUBLISHABLE_KEYS; elsewhere set SUPABASE_PUBLISHABLE_KEY), or re-enable legacy keys."
+          : "Check that the function's SUPABASE_URL and key belong to the same project."),
+      { cause: error },
+    );
   }
   return new Error(`PostgREST refused the call (HTTP ${status}${code ? `, ${code}` : ""}): ${message}`, { cause: error });
 }

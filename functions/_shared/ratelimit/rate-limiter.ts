@@ -30,16 +30,8 @@ export class RateLimiterUnavailableError extends Error {
   }
 }
 
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-export type WindowText = `${number} ${keyof typeof UNIT_MS}` | `${number}${keyof typeof UNIT_MS}`;
-
-/** Parses Upstash's duration syntax ("10 s", "500ms", "1 m"); undefined when malformed. */
-export function parseWindow(text: string): number | undefined {
-  const match = /^\s*(\d+)\s*(ms|s|m|h|d)\s*$/.exec(text);
-  if (!match) return undefined;
-  const ms = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
-  return ms >= 1 ? ms : undefined;
-}
+/** A window as Upstash's Duration type spells it. */
+export type WindowText = `${number} ms`;
 
 export function toWindowText(windowMs: number): WindowText {
   return `${windowMs} ms`;

@@ -1,22 +1,12 @@
 // The dispatcher's settings from the validated environment (WEBHOOK_* variables).
 
 import type { DispatcherConfig } from "./dispatcher.ts";
-
-export interface WebhookEnv {
-  WEBHOOKS_ALLOW_INSECURE: boolean;
-  WEBHOOK_TIMEOUT_MS: number;
-  WEBHOOK_RETRY_SCHEDULE: number[];
-  WEBHOOK_CONCURRENCY: number;
-  WEBHOOK_BATCH_SIZE: number;
-  WEBHOOK_LEASE_MS?: number;
-  WEBHOOK_DISABLE_AFTER: number;
-  WEBHOOK_MAX_RESPONSE_BYTES: number;
-}
+import type { WebhookDeliveryEnv } from "./env.ts";
 
 /** Slack between the send timeout and the lease: recording results takes a moment too. */
 const LEASE_MARGIN_MS = 30_000;
 
-export function dispatcherConfig(env: WebhookEnv): DispatcherConfig {
+export function dispatcherConfig(env: WebhookDeliveryEnv): DispatcherConfig {
   return {
     retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE,
     concurrency: env.WEBHOOK_CONCURRENCY,

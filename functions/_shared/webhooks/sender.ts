@@ -1,9 +1,15 @@
-// One HTTP attempt of one delivery, with fetch (every runtime has it): the address check
-// against the URL policy right before sending (DNS rebinding), a timeout, redirects not
-// followed (a 3xx is a failure, as Standard Webhooks says), and at most `maxResponseBytes` of
-// the answer read. Never throws: every way an attempt can go is an AttemptResult.
+// One HTTP attempt of one delivery, over a socket the caller's runtime opens (Deno.connect +
+// Deno.startTls on the edge dispatcher; node:net in tests; Node's own runner has
+// _node/webhook-sender.ts). The host is resolved once, every address checked against the URL
+// policy, and the connection made to a checked address — never to a name the runtime would
+// resolve again. fetch cannot do that: it resolves the name itself, so a name answering a public
+// address to the check and a private one to fetch (DNS rebinding) would get through. TLS is
+// verified for the URL's host name, which is also sent as SNI and Host. One request per
+// connection (Connection: close), redirects not followed (a 3xx is a failure, as Standard
+// Webhooks says), only the status line and headers read. Never throws: every way an attempt can
+// go is an AttemptResult.
 
-import { addressProblem, checkUrlSyntax, type HostResolver } from "./url-policy.ts";
+import { checkUrlSyntax, type HostResolver, publicAddresses } from "./url-policy.ts";
 
 export interface OutboundRequest {
   url: string;
@@ -21,78 +27,174 @@ export interface AttemptResult {
 
 export type Sender = (request: OutboundRequest) => Promise<AttemptResult>;
 
-export interface FetchSenderOptions {
+/** A byte stream both ways (Deno.Conn, Deno.TlsConn, a Workers Socket all have this shape). */
+export interface Connection {
+  readable: ReadableStream<Uint8Array>;
+  writable: WritableStream<Uint8Array>;
+  close(): void;
+}
+
+export interface ConnectTarget {
+  /** An IP address the policy checked; a name only in insecure mode, where nothing is checked. */
+  host: string;
+  port: number;
+  /** For https: the name to verify the certificate for and to send as SNI. */
+  tls?: { serverName: string };
+}
+
+export type Connect = (target: ConnectTarget) => Promise<Connection>;
+
+export interface SocketSenderOptions {
   timeoutMs: number;
+  /** How much of the answer (status line and headers) is read at most. */
   maxResponseBytes: number;
   allowInsecure: boolean;
+  /** Required outside insecure mode: a name without one is refused (fail closed). */
   resolve?: HostResolver;
-  fetch?: typeof fetch;
+  connect: Connect;
   userAgent?: string;
 }
 
-export function createFetchSender(options: FetchSenderOptions): Sender {
-  const doFetch = options.fetch ?? fetch;
+const HEADER_READ_FLOOR = 16 * 1024;
+
+export function createSocketSender(options: SocketSenderOptions): Sender {
   return async function send(request) {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     const syntax = checkUrlSyntax(request.url, options.allowInsecure);
     if (!syntax.ok) return { latencyMs: 0, error: `Refused: ${syntax.reason}` };
-    if (!options.allowInsecure) {
-      const problem = await addressProblem(syntax.url.hostname, options.resolve);
-      if (problem) return { latencyMs: 0, error: `Refused: ${problem}` };
+    const url = syntax.url;
+    let hosts: string[];
+    if (options.allowInsecure) {
+      hosts = [url.hostname.replace(/^\[|\]$/g, "")];
+    } else {
+      const verdict = await publicAddresses(url.hostname, options.resolve);
+      if (!verdict.ok) return { latencyMs: 0, error: `Refused: ${verdict.reason}` };
+      // Fail closed: a name that could not be checked is not sent to.
+      if (verdict.addresses.length === 0) return { latencyMs: 0, error: "Refused: no resolver to check the host's addresses with." };
+      hosts = verdict.addresses;
     }
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+    let head: Uint8Array;
     try {
-      const response = await doFetch(syntax.url, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "user-agent": options.userAgent ?? "crm-activity-api-webhooks/1",
-          ...request.headers,
-        },
-        body: request.body,
-        redirect: "manual",
-        signal: controller.signal,
-      });
-      await drain(response, options.maxResponseBytes);
-      const status = response.status;
-      // Opaque redirects (browsers) report 0; treat like the 3xx they are.
-      if (status >= 200 && status < 300) return { statusCode: status, latencyMs: elapsed() };
-      return {
-        statusCode: status === 0 ? undefined : status,
-        latencyMs: elapsed(),
-        error: status >= 300 && status < 400 || status === 0 ? "Redirects are not followed." : `HTTP ${status}`,
-      };
+      head = requestHead(url, request, options.userAgent);
     } catch (error) {
-      if (controller.signal.aborted) return { latencyMs: elapsed(), error: `Timed out after ${options.timeoutMs} ms.` };
-      return { latencyMs: elapsed(), error: `Connection failed: ${describe(error)}` };
+      return { latencyMs: 0, error: `Refused: ${(error as Error).message}` };
+    }
+    const body = new TextEncoder().encode(request.body);
+    const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+    const tls = url.protocol === "https:" ? { serverName: url.hostname.replace(/^\[|\]$/g, "") } : undefined;
+
+    let connection: Connection | undefined;
+    let timedOut = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<AttemptResult>((resolve) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        closeQuietly(connection);
+        resolve({ latencyMs: elapsed(), error: `Timed out after ${options.timeoutMs} ms.` });
+      }, options.timeoutMs);
+    });
+    const attempt = (async (): Promise<AttemptResult> => {
+      try {
+        connection = await connectToFirst(options.connect, hosts, port, tls);
+        if (timedOut) closeQuietly(connection);
+        const writer = connection.writable.getWriter();
+        await writer.write(concat(head, body));
+        writer.releaseLock();
+        const status = await readStatus(connection.readable, Math.max(options.maxResponseBytes, HEADER_READ_FLOOR));
+        if (status >= 200 && status < 300) return { statusCode: status, latencyMs: elapsed() };
+        return { statusCode: status, latencyMs: elapsed(), error: status >= 300 && status < 400 ? "Redirects are not followed." : `HTTP ${status}` };
+      } catch (error) {
+        return { latencyMs: elapsed(), error: `Connection failed: ${describe(error)}` };
+      } finally {
+        closeQuietly(connection);
+      }
+    })();
+    try {
+      return await Promise.race([attempt, timeout]);
     } finally {
       clearTimeout(timer);
     }
   };
 }
 
-/** Reads up to `limit` bytes so the connection can be reused, then lets go of the rest. */
-async function drain(response: Response, limit: number): Promise<void> {
-  if (!response.body) return;
-  const reader = response.body.getReader();
+/** Each checked address in turn until one accepts the connection (the last error otherwise). */
+async function connectToFirst(connect: Connect, hosts: string[], port: number, tls: ConnectTarget["tls"]): Promise<Connection> {
+  let lastError: unknown = new Error("no address");
+  for (const host of hosts) {
+    try {
+      return await connect({ host, port, tls });
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+function requestHead(url: URL, request: OutboundRequest, userAgent = "crm-activity-api-webhooks/1"): Uint8Array {
+  const headers: Record<string, string> = {
+    host: url.host,
+    "content-type": "application/json",
+    "user-agent": userAgent,
+    ...Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), value])),
+    "content-length": String(new TextEncoder().encode(request.body).byteLength),
+    connection: "close",
+  };
+  const lines = [`POST ${url.pathname}${url.search} HTTP/1.1`];
+  for (const [name, value] of Object.entries(headers)) {
+    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || /[\0\r\n]/.test(value)) throw new Error(`header ${JSON.stringify(name)} cannot be sent.`);
+    lines.push(`${name}: ${value}`);
+  }
+  return new TextEncoder().encode(`${lines.join("\r\n")}\r\n\r\n`);
+}
+
+/** The final status code (interim 1xx answers skipped), reading at most `limit` bytes. */
+async function readStatus(readable: ReadableStream<Uint8Array>, limit: number): Promise<number> {
+  const reader = readable.getReader();
+  let buffered = "";
   let read = 0;
   try {
-    while (read <= limit) {
+    for (;;) {
+      const head = /^HTTP\/1\.[01] (\d{3})[^\r\n]*\r\n/.exec(buffered);
+      if (head) {
+        const status = Number(head[1]);
+        if (status >= 200 || status === 101) return status;
+        const end = buffered.indexOf("\r\n\r\n");
+        if (end !== -1) {
+          buffered = buffered.slice(end + 4);
+          continue;
+        }
+      } else if (buffered.length >= 12 && !/^HTTP\/1\.[01] \d{3}/.test(buffered)) {
+        throw new Error("the answer is not HTTP/1.x");
+      }
+      if (read > limit) throw new Error(`no complete status in the first ${limit} bytes of the answer`);
       const { done, value } = await reader.read();
-      if (done) return;
+      if (done) throw new Error("the connection closed before a status line");
       read += value.byteLength;
+      buffered += new TextDecoder("latin1").decode(value);
     }
-    await reader.cancel();
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(a.byteLength + b.byteLength);
+  joined.set(a, 0);
+  joined.set(b, a.byteLength);
+  return joined;
+}
+
+function closeQuietly(connection: Connection | undefined): void {
+  try {
+    connection?.close();
   } catch {
-    // A body cut short does not change the status the subscriber already sent.
+    // Already closed.
   }
 }
 
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const cause = error.cause as { code?: string; message?: string } | undefined;
-  const detail = cause?.code ?? cause?.message;
-  return detail && !error.message.includes(detail) ? `${error.message} (${detail})` : error.message;
+  const code = (error as { code?: string }).code;
+  return code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
 }

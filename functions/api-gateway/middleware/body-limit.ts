@@ -1,14 +1,15 @@
 // Reads the request body once, refusing it (413) as soon as it exceeds the limit — from
 // Content-Length when sent, otherwise while streaming a chunked upload — so an oversized body
 // costs neither memory nor a database call. The bytes land on the context for the JSON parser.
+// The limit is BODY_LIMIT_BYTES, or what the operation derives from it (a batch takes more).
 
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../../_shared/errors.ts";
 import type { AppEnv } from "../context.ts";
 
-export function bodyLimit(): MiddlewareHandler<AppEnv> {
+export function bodyLimit(limitBytes: (configured: number) => number = (configured) => configured): MiddlewareHandler<AppEnv> {
   return async function bodyLimit(c, next) {
-    const limit = c.var.services.config.bodyLimitBytes;
+    const limit = limitBytes(c.var.services.config.bodyLimitBytes);
     const tooLarge = () =>
       new ApiError("payload_too_large", `The request body must be at most ${limit} bytes.`);
     const declared = c.req.header("content-length");

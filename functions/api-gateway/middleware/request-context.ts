@@ -4,13 +4,14 @@
 
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
+import { newRequestId } from "../../_shared/errors.ts";
 import type { AppEnv } from "../context.ts";
 import type { Services } from "../services.ts";
 
 export function requestContext(services: Services): MiddlewareHandler<AppEnv> {
   return async function requestContext(c, next) {
     const started = performance.now();
-    const requestId = `req_${crypto.randomUUID().replaceAll("-", "")}`;
+    const requestId = newRequestId();
     c.set("requestId", requestId);
     c.set("services", services);
     c.header("X-Request-Id", requestId);

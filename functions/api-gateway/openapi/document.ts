@@ -1,16 +1,23 @@
-// The OpenAPI 3.1 document of the API, generated from the operation declarations (operation.ts)
-// and the valibot schemas they name: paths, parameters, request bodies, success bodies, every
-// error status an operation can answer with the codes possible at it, headers (request id,
-// rate limit, Retry-After, Location, WWW-Authenticate), the bearer `wbk_` key with the scope
-// each operation needs, examples from the public doc, and the activity.created webhook. Nothing
-// here is a second copy of a rule: field rules come from the schemas, codes from ERROR_STATUS.
+// The OpenAPI 3.1 document of the API, generated from the resources and their operation
+// declarations (operation/declaration.ts) and the valibot schemas they name: paths, parameters,
+// request bodies, success bodies, every error status an operation can answer with the codes
+// possible at it (operation/pipeline.ts), headers (request id, rate limit, Retry-After,
+// Location, WWW-Authenticate), the bearer `wbk_` key with the scope each operation needs,
+// examples from the public doc, and the activity.created webhook. Nothing here is a second copy
+// of a rule: field rules come from the schemas, codes from ERROR_STATUS, limits and prefixes
+// from the modules that enforce them.
 
 import type { JsonSchema } from "@valibot/to-json-schema";
 import * as v from "valibot";
 import { type ErrorCode, ErrorBodySchema, type ErrorStatus } from "../../_shared/errors.ts";
-import { type Operation, operationErrors } from "../operation.ts";
-import { ActivityCreatedEventSchema } from "../routes/activities/schema.ts";
-import { createSchemaConverter, type NamedSchemas } from "./json-schema.ts";
+import { DEFAULT_WEBHOOK_TIMEOUT_MS } from "../../_shared/webhooks/env.ts";
+import { API_SCOPES, type Operation, type Resource, resourceOperations } from "../operation/declaration.ts";
+import { operationErrors } from "../operation/pipeline.ts";
+import { PUBLIC_PREFIX, RUNTIME_PREFIX } from "../public-path.ts";
+import { ActivityCreatedEventSchema, METADATA_MAX_BYTES } from "../routes/activities/schema.ts";
+import { webhookEndpoints } from "../routes/webhook-endpoints/index.ts";
+import { MAX_ENDPOINTS_PER_WORKSPACE } from "../routes/webhook-endpoints/schema.ts";
+import { createSchemaConverter } from "./json-schema.ts";
 
 export type OpenApiDocument = Record<string, unknown> & {
   openapi: "3.1.0";
@@ -20,15 +27,12 @@ export type OpenApiDocument = Record<string, unknown> & {
 type OperationObject = Record<string, unknown> & { responses: Record<string, ResponseObject> };
 type ResponseObject = { description: string; headers?: Record<string, unknown>; content?: Record<string, { schema: JsonSchema; example?: unknown }> };
 
-/** The public URL prefix of the function (the same routes also answer without it). */
-export const PUBLIC_PREFIX = "/functions/v1/api-gateway";
-
 /** What each code means, for the responses' descriptions. TypeScript keeps it complete. */
 const ERROR_MEANINGS: Record<ErrorCode, string> = {
   invalid_json: "the body is not UTF-8, not JSON, or not a JSON object",
   invalid_field: "a field or parameter of the wrong type or outside its rules, or an unknown field (`param` names it)",
   missing_required_field: "a required field is absent or null (`param` names it)",
-  metadata_too_large: "`metadata` is over 8192 bytes as compact UTF-8 JSON",
+  metadata_too_large: `\`metadata\` is over ${METADATA_MAX_BYTES} bytes as compact UTF-8 JSON`,
   invalid_key: "no key, or a malformed, unknown, expired or revoked one",
   insufficient_permissions: "the key lacks the operation's scope",
   not_found: "no such route",
@@ -39,7 +43,7 @@ const ERROR_MEANINGS: Record<ErrorCode, string> = {
   delivery_not_found: "no such delivery for this endpoint",
   method_not_allowed: "the path exists but not with this method (see `Allow`)",
   webhook_endpoint_disabled: "the endpoint is disabled; enable it first",
-  webhook_endpoint_limit_reached: "the workspace has 20 endpoints already",
+  webhook_endpoint_limit_reached: `the workspace has ${MAX_ENDPOINTS_PER_WORKSPACE} endpoints already`,
   payload_too_large: "the body is over the size limit (checked before anything else)",
   unsupported_media_type: "the body is not sent as `application/json` (charset, if given, UTF-8)",
   rate_limited: "over the key's rate limit; retry after `Retry-After` seconds",
@@ -95,7 +99,7 @@ const required = (name: keyof typeof HEADERS) => ({ ...HEADERS[name], required: 
 
 const API_DESCRIPTION = `Record what happened — a call, an email, a meeting, a note, a completed task, an AI agent's action — so it shows on the contact's and the deal's timeline, and subscribe to \`activity.created\` webhooks.
 
-**Authentication.** Every \`/v1\` operation but this document takes an API key: \`Authorization: Bearer wbk_…\`. Keys carry scopes (\`activities:write\`, \`activities:read\`, \`webhooks:write\`, \`webhooks:read\`); each operation names the one it needs.
+**Authentication.** Every \`/v1\` operation but this document takes an API key: \`Authorization: Bearer wbk_…\`. Keys carry scopes (${API_SCOPES.map((scope) => `\`${scope}\``).join(", ")}); each operation names the one it needs.
 
 **Errors** have one shape, \`{"error":{"code","message","param"?,"request_id"}}\`; each response below lists the codes possible at its status. A failed request writes nothing. An unknown route is \`404 not_found\`; a known path with another method is \`405 method_not_allowed\` with \`Allow\`.
 
@@ -105,22 +109,24 @@ const API_DESCRIPTION = `Record what happened — a call, an email, a meeting, a
 
 **Idempotency.** There is no \`Idempotency-Key\` header: a retried \`POST\` whose first attempt did succeed creates a second resource.
 
-The same routes answer under \`${PUBLIC_PREFIX}/v1/…\` (the public URL), \`/api-gateway/v1/…\` (inside Supabase) and bare \`/v1/…\`.`;
+The same routes answer under \`${PUBLIC_PREFIX}/v1/…\` (the public URL), \`${RUNTIME_PREFIX}/v1/…\` (inside Supabase) and bare \`/v1/…\`.`;
 
-export function buildOpenApiDocument(operations: readonly Operation[], named: NamedSchemas): OpenApiDocument {
+export function buildOpenApiDocument(resources: readonly Resource[]): OpenApiDocument {
+  const named = Object.assign({}, ...resources.map((resource) => resource.schemas ?? {}));
   const converter = createSchemaConverter({ ...named, Error: ErrorBodySchema, ActivityCreatedEvent: ActivityCreatedEventSchema });
   const paths: OpenApiDocument["paths"] = {};
-  const tags: string[] = [];
 
-  for (const operation of operations) {
-    if (!tags.includes(operation.tag)) tags.push(operation.tag);
+  for (const operation of resources.flatMap(resourceOperations)) {
     const where = `${operation.method.toUpperCase()} ${operation.path}`;
+    const entries = (location: "query" | "header", schema: Operation["query"]) =>
+      Object.entries(schema?.entries ?? {}).map(([name, entry]) => {
+        const optional = entry.type === "optional" || entry.type === "exact_optional";
+        return parameter(location, name, !optional, converter.convert(entry, `${where} ${location === "query" ? "?" : "header "}${name}`));
+      });
     const parameters = [
-      ...Object.entries(operation.pathParams ?? {}).map(([name, schema]) => parameter("path", name, true, converter.convert(schema, `${where} {${name}}`))),
-      ...Object.entries(operation.query?.entries ?? {}).map(([name, schema]) => {
-        const optional = schema.type === "optional" || schema.type === "exact_optional";
-        return parameter("query", name, !optional, converter.convert(schema, `${where} ?${name}`));
-      }),
+      ...Object.entries(operation.params ?? {}).map(([name, param]) => parameter("path", name, true, converter.convert(param.schema, `${where} {${name}}`))),
+      ...entries("query", operation.query),
+      ...entries("header", operation.headers),
     ];
     const scopeNote = operation.scope ? `\n\nRequires an API key with the \`${operation.scope}\` scope.` : "\n\nPublic: no API key.";
     const object: OperationObject = {
@@ -145,7 +151,7 @@ export function buildOpenApiDocument(operations: readonly Operation[], named: Na
           }
         : {}),
       responses: {
-        [operation.success.status]: successResponse(operation, converter.convert(operation.success.schema, `${where} response`)),
+        [operation.success.status]: successResponse(operation, (schema) => converter.convert(schema, `${where} response`)),
         ...Object.fromEntries(
           operationErrors(operation).map(([status, codes]) => [status, errorResponse(operation, status, codes, converter.convert(errorBody(codes), `${where} ${status}`))]),
         ),
@@ -167,7 +173,7 @@ export function buildOpenApiDocument(operations: readonly Operation[], named: Na
       { url: PUBLIC_PREFIX, description: "This deployment, under its public URL (the host that served this document)" },
       { url: "http://127.0.0.1:54321", description: "Local development (`npm start`)" },
     ],
-    tags: tags.map((name) => ({ name, description: TAG_DESCRIPTIONS[name] ?? name })),
+    tags: resources.map((resource) => resource.tag),
     paths,
     webhooks: {
       "activity.created": {
@@ -178,8 +184,8 @@ export function buildOpenApiDocument(operations: readonly Operation[], named: Na
             "Sent to each enabled endpoint subscribed to `activity.created` (or `*`) for every activity recorded, signed per " +
             "Standard Webhooks: verify `webhook-signature` over `webhook-id`, `webhook-timestamp` and the raw body with the " +
             "endpoint's `whsec_` secret (e.g. `new Webhook(secret).verify(body, headers)` from the `standardwebhooks` package). " +
-            "Delivery is at least once: deduplicate on `webhook-id`. Answer 2xx within 10 s; anything else is retried.",
-          tags: ["Webhook endpoints"],
+            `Delivery is at least once: deduplicate on \`webhook-id\`. Answer 2xx within ${DEFAULT_WEBHOOK_TIMEOUT_MS / 1000} s; anything else is retried.`,
+          tags: [webhookEndpoints.tag.name],
           security: [],
           parameters: [
             parameter("header", "webhook-id", true, { type: "string", pattern: "^evt_" }, "The event id; the same on every retry."),
@@ -216,19 +222,13 @@ function errorBody(codes: readonly ErrorCode[]) {
   return v.intersect([ErrorBodySchema, v.object({ error: v.object({ code: v.picklist(codes) }) })]);
 }
 
-const TAG_DESCRIPTIONS: Record<string, string> = {
-  Activities: "Calls, emails, meetings, notes, tasks and agent actions on contact and deal timelines.",
-  "Webhook endpoints": "Where `activity.created` events are sent, and what was sent there.",
-  Reference: "This document and its interactive reference page.",
-};
-
 function parameter(location: "path" | "query" | "header", name: string, isRequired: boolean, schema: JsonSchema, description?: string) {
   const text = description ?? schema.description;
   const { description: _moved, ...rest } = schema;
   return { name, in: location, required: isRequired, ...(text ? { description: text } : {}), schema: rest };
 }
 
-function successResponse(operation: Operation, schema: JsonSchema): ResponseObject {
+function successResponse(operation: Operation, convert: (schema: v.GenericSchema) => JsonSchema): ResponseObject {
   const { success } = operation;
   const headers: Record<string, unknown> = { "X-Request-Id": header("X-Request-Id") };
   if (success.location) headers.Location = header("Location");
@@ -236,11 +236,15 @@ function successResponse(operation: Operation, schema: JsonSchema): ResponseObje
     for (const name of RATE_LIMIT_HEADERS) headers[name] = header(name);
     headers["RateLimit-Policy"] = required("RateLimit-Policy");
   }
+  for (const [name, { description, required: isRequired, schema }] of Object.entries(success.headers ?? {})) {
+    headers[name] = { description, ...(isRequired ? { required: true } : {}), schema: convert(schema) };
+  }
+  if (success.schema === undefined) return { description: success.description, headers };
   const mediaType = success.mediaType ?? "application/json";
   return {
     description: success.description,
     headers,
-    content: { [mediaType]: { schema, ...(success.example === undefined ? {} : { example: success.example }) } },
+    content: { [mediaType]: { schema: convert(success.schema), ...(success.example === undefined ? {} : { example: success.example }) } },
   };
 }
 

@@ -1,11 +1,12 @@
-// Every operation of the API, in one list: what createApp registers and what the OpenAPI
+// Every resource of the API, in one list: what createApp registers and what the OpenAPI
 // document describes, so the two cannot differ.
 
 import { buildOpenApiDocument, type OpenApiDocument } from "../openapi/document.ts";
-import type { Operation } from "../operation.ts";
-import { activityOperations, activitySchemas } from "./activities/index.ts";
-import { type ReferenceOptions, referenceOperations } from "./reference/index.ts";
-import { webhookEndpointOperations, webhookEndpointSchemas } from "./webhook-endpoints/index.ts";
+import { type Operation, type Resource, resourceOperations } from "../operation/declaration.ts";
+import { activities } from "./activities/index.ts";
+import { reference } from "./reference/index.ts";
+import type { ReferenceOptions } from "./reference/scalar-bundle.ts";
+import { webhookEndpoints } from "./webhook-endpoints/index.ts";
 
 export interface Api {
   operations: Operation[];
@@ -14,13 +15,10 @@ export interface Api {
 }
 
 export function createApi(options: ReferenceOptions = {}): Api {
-  let document: OpenApiDocument | undefined;
-  const api: Api = {
-    operations: [],
-    document: () => (document ??= buildOpenApiDocument(api.operations, { ...activitySchemas, ...webhookEndpointSchemas })),
-  };
-  api.operations = [...activityOperations, ...webhookEndpointOperations, ...referenceOperations(api.document, options)];
-  return api;
+  let built: OpenApiDocument | undefined;
+  const document = () => (built ??= buildOpenApiDocument(resources));
+  const resources: Resource[] = [activities, webhookEndpoints, reference(document, options)];
+  return { operations: resources.flatMap(resourceOperations), document };
 }
 
 /** The API document, as GET /v1/openapi.json serves it. */

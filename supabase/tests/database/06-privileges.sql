@@ -44,10 +44,10 @@ select set_eq(
     'app_private.request_api_key()',
     'app_private.require_scope(text)',
     'app_private.key_workspace_with_scope(text[])',
-    -- webhooks: each checks the key's workspace (issue, in flight) or only notifies (poke)
+    -- webhooks: each checks the key's workspace and scope
     'app_private.issue_webhook_secret(uuid)',
     'app_private.webhook_delivery_in_flight(uuid)',
-    'app_private.poke_webhook_dispatcher()'
+    'app_private.poke_webhook_dispatcher_with_key()'
   ],
   'anon may execute exactly the reviewed SECURITY DEFINER functions of api, app, app_private and admin');
 select is_empty(

@@ -2,35 +2,36 @@
 // database call is one RPC that checks the key, the scope and the contact/deal, inserts the
 // row and (by trigger) queues activity.created, all in one transaction.
 
-import type { Context } from "hono";
-import { toApiError } from "../../../_shared/db/api-errors.ts";
-import { ApiError } from "../../../_shared/errors.ts";
-import type { AppEnv } from "../../context.ts";
-import { readJsonObject } from "../../middleware/json-body.ts";
-import { publicPrefix } from "../../public-path.ts";
-import { parseInput } from "../../validation.ts";
-import { type Activity, type ActivityResponse, CreateActivityBody, fitsMetadataLimit } from "./schema.ts";
+import { callRpc } from "../../operation/database-call.ts";
+import { defineOperation } from "../../operation/declaration.ts";
+import { type Activity, ACTIVITY_RESPONSE_EXAMPLE, ActivityResponseSchema, CREATE_ACTIVITY_EXAMPLE, CreateActivityBody } from "./schema.ts";
 
-const CHECK_CODES = new Map([[fitsMetadataLimit, "metadata_too_large" as const]]);
-
-export async function createActivity(c: Context<AppEnv>) {
-  const input = parseInput(CreateActivityBody, readJsonObject(c), CHECK_CODES);
-  if ((input.entity_type == null) !== (input.entity_id == null)) {
-    const missing = input.entity_type == null ? "entity_type" : "entity_id";
-    throw new ApiError("invalid_field", "entity_type and entity_id must be given together.", { param: missing });
-  }
-
-  const { services, apiKey } = c.var;
-  let result: { workspace_id: string; activity: Activity };
-  try {
-    result = (await services.db.rpc({ fn: "create_activity", args: input, apiKey })) as typeof result;
-  } catch (error) {
-    throw toApiError(error);
-  }
-  c.set("workspaceId", result.workspace_id);
-  const { activity } = result;
-  const body: ActivityResponse = { data: { activity } };
-  return c.json(body, 201, {
-    Location: `${publicPrefix(c.req.raw)}/v1/activities/${activity.id}`,
-  });
-}
+export const createActivity = defineOperation({
+  method: "post",
+  path: "/v1/activities",
+  operationId: "createActivity",
+  summary: "Record an activity",
+  description:
+    "Records a call, email, meeting, note, completed task or agent action on the timeline of its contact and deal, " +
+    "and fires `activity.created` to the workspace's webhook endpoints. Only `type` is required; omitted fields come " +
+    "back as `null`; unknown fields are refused. A failed request writes nothing.\n\n" +
+    "Not idempotent: the API has no `Idempotency-Key`, so retrying a request whose response you did not receive " +
+    "may record the activity twice.",
+  scope: "activities:write",
+  body: { schema: CreateActivityBody, example: CREATE_ACTIVITY_EXAMPLE },
+  success: {
+    status: 201,
+    description: "Recorded. `Location` is the activity's URL.",
+    schema: ActivityResponseSchema,
+    example: ACTIVITY_RESPONSE_EXAMPLE,
+    location: true,
+  },
+  errors: {
+    400: ["missing_required_field", "metadata_too_large"],
+    404: ["contact_not_found", "deal_not_found"],
+  },
+  async handler({ body }, c) {
+    const { activity } = await callRpc<{ activity: Activity }>(c, "create_activity", body);
+    return { body: { data: { activity } }, location: `/v1/activities/${activity.id}` };
+  },
+});

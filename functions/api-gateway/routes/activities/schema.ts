@@ -4,6 +4,8 @@
 // in the README. A check JSON Schema cannot express is followed by v.metadata stating its rule.
 
 import * as v from "valibot";
+import { resourceId } from "../../operation/resource-id.ts";
+import { codedCheck } from "../../operation/validation.ts";
 
 export const TITLE_MAX_CODE_POINTS = 500;
 export const DESCRIPTION_MAX_CODE_POINTS = 65_536;
@@ -109,7 +111,7 @@ const metadata = v.pipe(
     const problem = metadataProblem(dataset.value);
     if (problem) addIssue({ message: problem });
   }),
-  v.check(fitsMetadataLimit, `metadata must be at most ${METADATA_MAX_BYTES} bytes when serialised as JSON.`),
+  codedCheck("metadata_too_large", fitsMetadataLimit, `metadata must be at most ${METADATA_MAX_BYTES} bytes when serialised as JSON.`),
   v.metadata({
     type: "object",
     // Stated, not implied: generators read a bare "object" as one without properties.
@@ -127,45 +129,57 @@ const TYPE_ABOUT =
 const ENTITY_TYPE_ABOUT =
   "What else the activity concerns when it is not (only) a contact or deal: e.g. campaign, task, list. Given together with entity_id.";
 
-// entity_type and entity_id go together; the handler checks that, to name the missing one.
-export const CreateActivityBody = v.strictObject(
-  {
-    type: v.pipe(
-      v.string("type is required and must be a string."),
-      v.nonEmpty("type must not be empty."),
-      v.regex(IDENTIFIER, 'type must be 1-64 letters, digits, "_", "-", "." or ":", starting with a letter or digit.'),
-      v.description(TYPE_ABOUT),
-    ),
-    title: optional(text("title", TITLE_MAX_CODE_POINTS, "Shown on the timeline.")),
-    description: optional(text("description", DESCRIPTION_MAX_CODE_POINTS, "Markdown, kept verbatim.")),
-    contact_id: optional(uuid("contact_id", "A contact of the key's workspace (another workspace's is 404 contact_not_found, exactly like a missing one).")),
-    deal_id: optional(uuid("deal_id", "A deal of the key's workspace (another workspace's is 404 deal_not_found, exactly like a missing one).")),
-    entity_type: optional(identifier("entity_type", ENTITY_TYPE_ABOUT)),
-    entity_id: optional(text("entity_id", ENTITY_ID_MAX_CODE_POINTS, "The entity's id in your system. Given together with entity_type.")),
-    entity_name: optional(text("entity_name", ENTITY_NAME_MAX_CODE_POINTS, "The entity's human-readable name, for timeline display.")),
-    metadata: optional(metadata),
-  },
-  "The request body must be a JSON object.",
+export const CreateActivityBody = v.pipe(
+  v.strictObject(
+    {
+      type: v.pipe(
+        v.string("type is required and must be a string."),
+        v.nonEmpty("type must not be empty."),
+        v.regex(IDENTIFIER, 'type must be 1-64 letters, digits, "_", "-", "." or ":", starting with a letter or digit.'),
+        v.description(TYPE_ABOUT),
+      ),
+      title: optional(text("title", TITLE_MAX_CODE_POINTS, "Shown on the timeline.")),
+      description: optional(text("description", DESCRIPTION_MAX_CODE_POINTS, "Markdown, kept verbatim.")),
+      contact_id: optional(uuid("contact_id", "A contact of the key's workspace (another workspace's is 404 contact_not_found, exactly like a missing one).")),
+      deal_id: optional(uuid("deal_id", "A deal of the key's workspace (another workspace's is 404 deal_not_found, exactly like a missing one).")),
+      entity_type: optional(identifier("entity_type", ENTITY_TYPE_ABOUT)),
+      entity_id: optional(text("entity_id", ENTITY_ID_MAX_CODE_POINTS, "The entity's id in your system. Given together with entity_type.")),
+      entity_name: optional(text("entity_name", ENTITY_NAME_MAX_CODE_POINTS, "The entity's human-readable name, for timeline display.")),
+      metadata: optional(metadata),
+    },
+    "The request body must be a JSON object.",
+  ),
+  // entity_type and entity_id come together; the missing one is named as `param`.
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const body = dataset.value;
+    if ((body.entity_type == null) === (body.entity_id == null)) return;
+    const missing = body.entity_type == null ? "entity_type" : "entity_id";
+    addIssue({
+      message: "entity_type and entity_id must be given together.",
+      path: [{ type: "object", origin: "value", input: body, key: missing, value: body[missing] }],
+    });
+  }),
+  v.metadata({ dependentRequired: { entity_type: ["entity_id"], entity_id: ["entity_type"] } }),
 );
 
 export type CreateActivityInput = v.InferOutput<typeof CreateActivityBody>;
 
-/** What GET /v1/activities/{id} parses (any letter case); anything else is 404 activity_not_found. */
-export const ACTIVITY_ID = /^act_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
-/** Activity ids as issued, the form the document states (JSON Schema patterns have no flags). */
-const ISSUED_ACTIVITY_ID = /^act_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-export const ActivityIdParam = v.pipe(
-  v.string(),
-  v.regex(ISSUED_ACTIVITY_ID),
-  v.metadata({ description: "The activity's id, as returned on creation.", examples: ["act_7f3c4d2a-1b8e-4a9c-9d6f-2e5b8c7a1f3d"] }),
-);
+/** An activity's id: `act_` + UUID (in a path, a malformed one is 404 activity_not_found). */
+export const ActivityId = resourceId({
+  prefix: "act",
+  notFound: "activity_not_found",
+  noun: "activity",
+  within: "in this workspace",
+  description: "The activity's id, as returned on creation.",
+  example: "act_7f3c4d2a-1b8e-4a9c-9d6f-2e5b8c7a1f3d",
+});
 
 const nullableText = (about: string) => v.nullable(v.pipe(v.string(), v.description(about)));
 
 /** The activity as the API returns it; omitted optional fields are null. */
 export const ActivitySchema = v.strictObject({
-  id: v.pipe(v.string(), v.regex(ISSUED_ACTIVITY_ID), v.metadata({ description: "`act_` and a UUID.", examples: ["act_7f3c4d2a-1b8e-4a9c-9d6f-2e5b8c7a1f3d"] })),
+  id: v.pipe(v.string(), v.regex(ActivityId.issued), v.metadata({ description: "`act_` and a UUID.", examples: ["act_7f3c4d2a-1b8e-4a9c-9d6f-2e5b8c7a1f3d"] })),
   type: v.pipe(v.string(), v.regex(IDENTIFIER), v.description(TYPE_ABOUT)),
   title: nullableText("Shown on the timeline."),
   description: nullableText("Markdown, as sent."),

@@ -1,22 +1,43 @@
 // POST /v1/webhook_endpoints — subscribe a URL to events (scope webhooks:write). The response is
 // the only place the endpoint's signing secret is ever shown.
 
-import type { Context } from "hono";
-import type { AppEnv } from "../../context.ts";
-import { readJsonObject } from "../../middleware/json-body.ts";
-import { publicPrefix } from "../../public-path.ts";
-import { parseInput } from "../../validation.ts";
-import { callApi, requireAllowedUrl } from "./database-call.ts";
-import { CreateWebhookEndpointBody, type WebhookEndpointWithSecret, type WebhookEndpointWithSecretResponse } from "./schema.ts";
+import { callRpc } from "../../operation/database-call.ts";
+import { defineOperation } from "../../operation/declaration.ts";
+import { requireAllowedUrl } from "./allowed-url.ts";
+import {
+  CREATE_WEBHOOK_ENDPOINT_EXAMPLE,
+  CreateWebhookEndpointBody,
+  MAX_ENDPOINTS_PER_WORKSPACE,
+  WEBHOOK_ENDPOINT_WITH_SECRET_EXAMPLE,
+  type WebhookEndpointWithSecret,
+  WebhookEndpointWithSecretResponseSchema,
+} from "./schema.ts";
 
-export async function createWebhookEndpoint(c: Context<AppEnv>) {
-  const input = parseInput(CreateWebhookEndpointBody, readJsonObject(c));
-  await requireAllowedUrl(c, input.url);
-  const { webhook_endpoint } = await callApi<{ webhook_endpoint: WebhookEndpointWithSecret }>(c, "create_webhook_endpoint", {
-    url: input.url,
-    events: input.events,
-    description: input.description ?? undefined,
-  });
-  const body: WebhookEndpointWithSecretResponse = { data: { webhook_endpoint } };
-  return c.json(body, 201, { Location: `${publicPrefix(c.req.raw)}/v1/webhook_endpoints/${webhook_endpoint.id}` });
-}
+export const createWebhookEndpoint = defineOperation({
+  method: "post",
+  path: "/v1/webhook_endpoints",
+  operationId: "createWebhookEndpoint",
+  summary: "Create a webhook endpoint",
+  description:
+    "Subscribes a URL to events. The response is the only place the endpoint's signing `secret` is ever shown. " +
+    `At most ${MAX_ENDPOINTS_PER_WORKSPACE} endpoints per workspace.`,
+  scope: "webhooks:write",
+  body: { schema: CreateWebhookEndpointBody, example: CREATE_WEBHOOK_ENDPOINT_EXAMPLE },
+  success: {
+    status: 201,
+    description: "Created, with its signing secret. `Location` is the endpoint's URL.",
+    schema: WebhookEndpointWithSecretResponseSchema,
+    example: WEBHOOK_ENDPOINT_WITH_SECRET_EXAMPLE,
+    location: true,
+  },
+  errors: { 400: ["missing_required_field"], 409: ["webhook_endpoint_limit_reached"] },
+  async handler({ body }, c) {
+    await requireAllowedUrl(c, body.url);
+    const { webhook_endpoint } = await callRpc<{ webhook_endpoint: WebhookEndpointWithSecret }>(c, "create_webhook_endpoint", {
+      url: body.url,
+      events: body.events,
+      description: body.description ?? undefined,
+    });
+    return { body: { data: { webhook_endpoint } }, location: `/v1/webhook_endpoints/${webhook_endpoint.id}` };
+  },
+});

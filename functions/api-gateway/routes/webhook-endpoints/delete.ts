@@ -1,14 +1,22 @@
 // DELETE /v1/webhook_endpoints/{id} — remove the endpoint, its secrets and its delivery history
 // (scope webhooks:write). Nothing more is sent to it.
 
-import type { Context } from "hono";
-import type { AppEnv } from "../../context.ts";
-import { callApi, endpointIdParam } from "./database-call.ts";
-import type { DeletedWebhookEndpointResponse } from "./schema.ts";
+import { callRpc } from "../../operation/database-call.ts";
+import { defineOperation } from "../../operation/declaration.ts";
+import { type DeletedWebhookEndpointResponse, DeletedWebhookEndpointResponseSchema, EndpointId } from "./schema.ts";
 
-export async function deleteWebhookEndpoint(c: Context<AppEnv>) {
-  const id = endpointIdParam(c);
-  const { webhook_endpoint } = await callApi<DeletedWebhookEndpointResponse["data"]>(c, "delete_webhook_endpoint", { id });
-  const body: DeletedWebhookEndpointResponse = { data: { webhook_endpoint } };
-  return c.json(body, 200);
-}
+export const deleteWebhookEndpoint = defineOperation({
+  method: "delete",
+  path: "/v1/webhook_endpoints/{id}",
+  operationId: "deleteWebhookEndpoint",
+  summary: "Delete a webhook endpoint",
+  description: "Removes the endpoint, its secrets and its delivery history. Nothing more is sent to it.",
+  scope: "webhooks:write",
+  params: { id: EndpointId },
+  success: { status: 200, description: "Deleted.", schema: DeletedWebhookEndpointResponseSchema },
+  errors: { 404: ["webhook_endpoint_not_found"] },
+  async handler({ params }, c) {
+    const { webhook_endpoint } = await callRpc<DeletedWebhookEndpointResponse["data"]>(c, "delete_webhook_endpoint", { id: params.id });
+    return { body: { data: { webhook_endpoint } } };
+  },
+});

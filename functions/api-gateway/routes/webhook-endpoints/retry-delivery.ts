@@ -2,18 +2,25 @@
 // (scope webhooks:write): a failed or succeeded one gets one more attempt, a pending one is
 // brought forward. 409 when the endpoint is disabled.
 
-import type { Context } from "hono";
-import type { AppEnv } from "../../context.ts";
-import { callApi, deliveryIdParam, endpointIdParam } from "./database-call.ts";
-import type { Delivery, DeliveryResponse } from "./schema.ts";
+import { callRpc } from "../../operation/database-call.ts";
+import { defineOperation } from "../../operation/declaration.ts";
+import { type Delivery, DeliveryId, DeliveryResponseSchema, EndpointId } from "./schema.ts";
 
-export async function retryWebhookDelivery(c: Context<AppEnv>) {
-  const endpointId = endpointIdParam(c);
-  const deliveryId = deliveryIdParam(c);
-  const { delivery } = await callApi<{ delivery: Delivery }>(c, "retry_webhook_delivery", {
-    endpoint_id: endpointId,
-    delivery_id: deliveryId,
-  });
-  const body: DeliveryResponse = { data: { delivery } };
-  return c.json(body, 202);
-}
+export const retryWebhookDelivery = defineOperation({
+  method: "post",
+  path: "/v1/webhook_endpoints/{id}/deliveries/{delivery_id}/retry",
+  operationId: "retryWebhookDelivery",
+  summary: "Retry a delivery",
+  description: "Sends a delivery again now: a failed or succeeded one gets one more attempt, a pending one is brought forward.",
+  scope: "webhooks:write",
+  params: { id: EndpointId, delivery_id: DeliveryId },
+  success: { status: 202, description: "Queued for an attempt now.", schema: DeliveryResponseSchema },
+  errors: { 404: ["webhook_endpoint_not_found", "delivery_not_found"], 409: ["webhook_endpoint_disabled"] },
+  async handler({ params }, c) {
+    const { delivery } = await callRpc<{ delivery: Delivery }>(c, "retry_webhook_delivery", {
+      endpoint_id: params.id,
+      delivery_id: params.delivery_id,
+    });
+    return { body: { data: { delivery } } };
+  },
+});

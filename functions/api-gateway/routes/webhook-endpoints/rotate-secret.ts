@@ -2,14 +2,26 @@
 // webhooks:write). For 24 hours messages carry a signature by the previous secret too, so a
 // subscriber can switch without rejecting anything.
 
-import type { Context } from "hono";
-import type { AppEnv } from "../../context.ts";
-import { callApi, endpointIdParam } from "./database-call.ts";
-import type { WebhookEndpointWithSecret, WebhookEndpointWithSecretResponse } from "./schema.ts";
+import { callRpc } from "../../operation/database-call.ts";
+import { defineOperation } from "../../operation/declaration.ts";
+import { EndpointId, type WebhookEndpointWithSecret, WebhookEndpointWithSecretResponseSchema } from "./schema.ts";
 
-export async function rotateWebhookEndpointSecret(c: Context<AppEnv>) {
-  const id = endpointIdParam(c);
-  const { webhook_endpoint } = await callApi<{ webhook_endpoint: WebhookEndpointWithSecret }>(c, "rotate_webhook_endpoint_secret", { id });
-  const body: WebhookEndpointWithSecretResponse = { data: { webhook_endpoint } };
-  return c.json(body, 200);
-}
+export const rotateWebhookEndpointSecret = defineOperation({
+  method: "post",
+  path: "/v1/webhook_endpoints/{id}/rotate_secret",
+  operationId: "rotateWebhookEndpointSecret",
+  summary: "Rotate an endpoint's signing secret",
+  description:
+    "Issues a new signing secret, shown only in this response. For 24 hours messages carry a signature by the " +
+    "previous secret too, so a subscriber can switch without rejecting anything.",
+  scope: "webhooks:write",
+  params: { id: EndpointId },
+  success: { status: 200, description: "The endpoint with its new secret.", schema: WebhookEndpointWithSecretResponseSchema },
+  errors: { 404: ["webhook_endpoint_not_found"] },
+  async handler({ params }, c) {
+    const { webhook_endpoint } = await callRpc<{ webhook_endpoint: WebhookEndpointWithSecret }>(c, "rotate_webhook_endpoint_secret", {
+      id: params.id,
+    });
+    return { body: { data: { webhook_endpoint } } };
+  },
+});

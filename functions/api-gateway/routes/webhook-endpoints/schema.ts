@@ -1,9 +1,10 @@
 // Webhook endpoint requests and responses (valibot): the single definition that validates the
 // requests, types the handlers and tests, and describes the API (the OpenAPI document is generated
 // from these). The database applies the same field rules again; the address checks on `url`
-// (SSRF) happen in the handlers, which can resolve names.
+// (SSRF) happen in the handlers, which can resolve names (allowed-url.ts).
 
 import * as v from "valibot";
+import { issuedId, type ResourceId, resourceId } from "../../operation/resource-id.ts";
 import { isStorableText, UTC_SECOND } from "../activities/schema.ts";
 
 export const EVENT_TYPES = ["activity.created"] as const;
@@ -13,17 +14,30 @@ export const MAX_EVENTS = 16;
 export const PAGE_SIZE_DEFAULT = 20;
 export const PAGE_SIZE_MAX = 100;
 
-const UUID = "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})";
-/** What the routes parse (any letter case); anything else is an unknown id (404). */
-export const ENDPOINT_ID = new RegExp(`^we_${UUID}$`, "i");
-export const DELIVERY_ID = new RegExp(`^del_${UUID}$`, "i");
-/** Ids as issued: the form the document states (JSON Schema patterns have no flags). */
-const ISSUED_UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
-const ISSUED_ENDPOINT_ID = new RegExp(`^we_${ISSUED_UUID}$`);
-const ISSUED_DELIVERY_ID = new RegExp(`^del_${ISSUED_UUID}$`);
-const ISSUED_EVENT_ID = new RegExp(`^evt_${ISSUED_UUID}$`);
+/** Endpoints per workspace; api.create_webhook_endpoint enforces it (409 webhook_endpoint_limit_reached). */
+export const MAX_ENDPOINTS_PER_WORKSPACE = 20;
+
 const ENDPOINT_ID_EXAMPLE = "we_5b0e2a4c-8d1f-4e6a-9c3b-7f2d1e0a9b8c";
 const DELIVERY_ID_EXAMPLE = "del_0c9e8d7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f";
+
+/** A webhook endpoint's id: `we_` + UUID (in a path, a malformed one is 404 webhook_endpoint_not_found). */
+export const EndpointId = resourceId({
+  prefix: "we",
+  notFound: "webhook_endpoint_not_found",
+  noun: "webhook endpoint",
+  within: "in this workspace",
+  description: "The webhook endpoint's id.",
+  example: ENDPOINT_ID_EXAMPLE,
+});
+/** A delivery's id: `del_` + UUID (in a path, a malformed one is 404 delivery_not_found). */
+export const DeliveryId = resourceId({
+  prefix: "del",
+  notFound: "delivery_not_found",
+  noun: "delivery",
+  within: "for this endpoint",
+  description: "The delivery's id.",
+  example: DELIVERY_ID_EXAMPLE,
+});
 
 const url = v.pipe(
   v.string("url must be a string."),
@@ -83,8 +97,8 @@ export const UpdateWebhookEndpointBody = v.pipe(
   v.metadata({ minProperties: 1 }),
 );
 
-/** `?limit=&starting_after=` of the list routes; the cursor's pattern depends on the list. */
-export const pageQuery = (cursor: RegExp, issuedCursor: RegExp, cursorName: string) =>
+/** `?limit=&starting_after=` of the list routes; the cursor is an id of what is listed. */
+export const pageQuery = (cursor: ResourceId, cursorName: string) =>
   v.object({
     limit: v.pipe(
       v.optional(v.string(), String(PAGE_SIZE_DEFAULT)),
@@ -96,28 +110,12 @@ export const pageQuery = (cursor: RegExp, issuedCursor: RegExp, cursorName: stri
       v.maxValue(PAGE_SIZE_MAX, `limit must be at most ${PAGE_SIZE_MAX}.`),
     ),
     starting_after: v.optional(
-      v.pipe(
-        v.string(),
-        v.check((id) => cursor.test(id), `starting_after must be a ${cursorName} id.`),
-        v.metadata({ pattern: issuedCursor.source, description: `The last ${cursorName} id of the previous page; omit for the first page.` }),
-        v.transform((id) => cursor.exec(id)![1]!.toLowerCase()),
-      ),
+      cursor.field(`starting_after must be a ${cursorName} id.`, `The last ${cursorName} id of the previous page; omit for the first page.`),
     ),
   });
 
-export const ListEndpointsQuery = pageQuery(ENDPOINT_ID, ISSUED_ENDPOINT_ID, "webhook endpoint");
-export const ListDeliveriesQuery = pageQuery(DELIVERY_ID, ISSUED_DELIVERY_ID, "delivery");
-
-export const EndpointIdParam = v.pipe(
-  v.string(),
-  v.regex(ISSUED_ENDPOINT_ID),
-  v.metadata({ description: "The webhook endpoint's id.", examples: [ENDPOINT_ID_EXAMPLE] }),
-);
-export const DeliveryIdParam = v.pipe(
-  v.string(),
-  v.regex(ISSUED_DELIVERY_ID),
-  v.metadata({ description: "The delivery's id.", examples: [DELIVERY_ID_EXAMPLE] }),
-);
+export const ListEndpointsQuery = pageQuery(EndpointId, "webhook endpoint");
+export const ListDeliveriesQuery = pageQuery(DeliveryId, "delivery");
 
 export type CreateWebhookEndpointInput = v.InferOutput<typeof CreateWebhookEndpointBody>;
 export type UpdateWebhookEndpointInput = v.InferOutput<typeof UpdateWebhookEndpointBody>;
@@ -126,7 +124,7 @@ const timestamp = (about: string) =>
   v.pipe(v.string(), v.regex(UTC_SECOND), v.metadata({ format: "date-time", description: `${about} UTC, ISO 8601, to the second.` }));
 
 const endpointEntries = {
-  id: v.pipe(v.string(), v.regex(ISSUED_ENDPOINT_ID), v.metadata({ examples: [ENDPOINT_ID_EXAMPLE] })),
+  id: v.pipe(v.string(), v.regex(EndpointId.issued), v.metadata({ examples: [ENDPOINT_ID_EXAMPLE] })),
   url: v.string(),
   events: v.array(v.picklist(["*", ...EVENT_TYPES])),
   enabled: v.boolean(),
@@ -160,9 +158,9 @@ export const DeliveryAttemptSchema = v.strictObject({
 });
 
 export const DeliverySchema = v.strictObject({
-  id: v.pipe(v.string(), v.regex(ISSUED_DELIVERY_ID), v.metadata({ examples: [DELIVERY_ID_EXAMPLE] })),
-  endpoint_id: v.pipe(v.string(), v.regex(ISSUED_ENDPOINT_ID)),
-  event_id: v.pipe(v.string(), v.regex(ISSUED_EVENT_ID), v.description("The event's id: the webhook-id header, the same on every attempt.")),
+  id: v.pipe(v.string(), v.regex(DeliveryId.issued), v.metadata({ examples: [DELIVERY_ID_EXAMPLE] })),
+  endpoint_id: v.pipe(v.string(), v.regex(EndpointId.issued)),
+  event_id: v.pipe(v.string(), v.regex(issuedId("evt")), v.description("The event's id: the webhook-id header, the same on every attempt.")),
   event_type: v.string(),
   status: v.picklist(["pending", "succeeded", "failed"]),
   attempt_count: v.pipe(v.number(), v.integer(), v.minValue(0)),
@@ -189,7 +187,7 @@ export const WebhookEndpointListResponseSchema = v.strictObject({
 });
 export const DeletedWebhookEndpointResponseSchema = v.strictObject({
   data: v.strictObject({
-    webhook_endpoint: v.strictObject({ id: v.pipe(v.string(), v.regex(ISSUED_ENDPOINT_ID)), deleted: v.literal(true) }),
+    webhook_endpoint: v.strictObject({ id: v.pipe(v.string(), v.regex(EndpointId.issued)), deleted: v.literal(true) }),
   }),
 });
 export const DeliveryResponseSchema = v.strictObject({ data: v.strictObject({ delivery: DeliverySchema }) });

@@ -1,6 +1,7 @@
-// Turns the bytes read by bodyLimit into a JSON object, or a precise 4xx: wrong media type
-// (415), bytes that are not UTF-8 or text that is not JSON (400 invalid_json), or JSON that
-// is not an object (400 invalid_json). Validation of the fields comes after, per route.
+// The pipeline's "read the JSON body" stage: the bytes read by bodyLimit become a JSON object,
+// or a precise 4xx: wrong media type (415), bytes that are not UTF-8 or text that is not JSON
+// (400 invalid_json), or JSON that is not an object (400 invalid_json). The operation's body
+// schema validates the fields after it (input.ts).
 
 import type { Context } from "hono";
 import { ApiError } from "../../_shared/errors.ts";

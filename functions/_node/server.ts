@@ -1,35 +1,31 @@
 // Node entry (`npm start`): validate the environment, open the database (embedded PGlite by
 // default, Postgres with DATABASE_URL), apply migrations and the demo seed, serve createApp on
-// PORT, and on SIGTERM/SIGINT stop accepting, finish in-flight requests, then close.
+// PORT, deliver webhooks in-process, and on SIGTERM/SIGINT stop accepting, finish in-flight
+// requests, then close.
 
 import { createHash } from "node:crypto";
 import type { Server } from "node:http";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
-import { EnvError, parseEnv } from "../_shared/env.ts";
+import { configureOrExit, listenerUrl, stopGracefullyOnSignals } from "../_shared/entry.ts";
+import { parseEnv } from "../_shared/env.ts";
 import { createJsonLogger } from "../_shared/log.ts";
-import { openDatabase } from "../_node/database.ts";
-import { DEMO_SCOPES, seedDemo } from "../_node/demo-seed.ts";
-import { migrate } from "../_node/migrations.ts";
-import { type NodeEnv, NodeEnvSchema } from "../_node/node-env.ts";
-import { findScalarBundle } from "../_node/scalar-bundle.ts";
-import { resolveHostWithNodeDns } from "../_node/webhook-dns.ts";
-import { startWebhookRunner, type WebhookRunner } from "../_node/webhook-runner.ts";
-import { createApp } from "./app.ts";
-import { CREATE_ACTIVITY_EXAMPLE } from "./routes/activities/schema.ts";
-import { createServices } from "./services.ts";
+import { createApp } from "../api-gateway/app.ts";
+import { CREATE_ACTIVITY_EXAMPLE } from "../api-gateway/routes/activities/schema.ts";
+import { createServices } from "../api-gateway/services.ts";
+import { openDatabase } from "./database.ts";
+import { DEMO_SCOPES, seedDemo } from "./demo-seed.ts";
+import { migrate } from "./migrations.ts";
+import { NodeEnvSchema } from "./node-env.ts";
+import { findScalarBundle } from "./scalar-bundle.ts";
+import { resolveHostWithNodeDns } from "./webhook-dns.ts";
+import { startWebhookRunner, type WebhookRunner } from "./webhook-runner.ts";
 
 async function main(): Promise<void> {
-  let env: NodeEnv;
-  try {
-    env = parseEnv(NodeEnvSchema, process.env);
-  } catch (error) {
-    if (error instanceof EnvError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw error;
-  }
+  const env = configureOrExit(() => parseEnv(NodeEnvSchema, process.env), {
+    report: (message) => process.stderr.write(`${message}\n`),
+    exit: (code) => process.exit(code),
+  });
   const logger = createJsonLogger({ level: env.LOG_LEVEL, batch: true, write: (lines) => process.stdout.write(lines) });
   const database = await openDatabase(env);
 
@@ -41,6 +37,12 @@ async function main(): Promise<void> {
       );
     });
     logger.info("migrations", { applied: report.applied, already_applied: report.skipped });
+  }
+  // The embedded database is this process's alone: its switch for development webhook URLs
+  // (http to localhost, no address checks) follows WEBHOOKS_ALLOW_INSECURE. On PostgreSQL the
+  // operator sets it (README, webhooks).
+  if (database.kind === "embedded") {
+    await database.admin.query("select admin.allow_insecure_webhook_urls($1)", [env.WEBHOOKS_ALLOW_INSECURE]);
   }
   const demo = env.seedDemo
     ? await seedDemo(database.admin, { demoApiKey: env.DEMO_API_KEY, keyFile: join(env.DATA_DIR, "demo-api-key") })
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
   // GET /docs serves Scalar's bundle from here when it is installed (not from a CDN).
   const app = createApp(services, { scalarBundle: await findScalarBundle() });
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
-    const base = `http://${info.address.includes(":") ? `[${info.address}]` : info.address}:${info.port}`;
+    const base = listenerUrl(info.address, info.port);
     logger.info("listening", {
       url: base,
       database: database.description,
@@ -73,30 +75,20 @@ async function main(): Promise<void> {
   let webhooks: WebhookRunner | undefined;
   if (env.webhooksDispatcher) webhooks = await startWebhookRunner({ env, database, logger });
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info("shutting down", { signal });
-    const force = setTimeout(() => {
-      logger.error("shutdown timed out; exiting with requests still open", { timeout_ms: env.SHUTDOWN_TIMEOUT_MS });
-      logger.flush?.();
-      process.exit(1);
-    }, env.SHUTDOWN_TIMEOUT_MS);
-    // Keep-alive connections that finish their request after close() would hold it open.
-    const sweep = setInterval(() => server.closeIdleConnections(), 50);
-    server.close(async () => {
+  stopGracefullyOnSignals({
+    logger,
+    timeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    drain: async () => {
+      // Keep-alive connections that finish their request after close() would hold it open.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
       clearInterval(sweep);
       await webhooks?.stop();
       await database.close();
-      clearTimeout(force);
-      logger.info("stopped");
-      logger.flush?.();
-      process.exit(0);
-    });
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+    },
+    exit: (code) => process.exit(code),
+    onSignal: (signal, listener) => process.on(signal, listener),
+  });
 }
 
 function printWelcome(base: string, apiKey: string): void {

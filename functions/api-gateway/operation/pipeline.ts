@@ -1,0 +1,102 @@
+// The request pipeline every operation runs through, in the order the design fixes:
+//
+//   body limit (413)           middleware/body-limit.ts   when the operation has a body
+//   key syntax (401)           middleware/api-key.ts      when it has a scope
+//   rate limit (429)           middleware/rate-limit.ts   when it has a scope
+//   read and parse (404/4xx)   operation/input.ts         path params → query → headers → JSON body
+//   handler                    routes/<resource>/<operation>.ts: input → one database call → reply
+//   database errors, workspace operation/database-call.ts (callRpc)
+//   reply                      here: the declared status, Location under the request's prefix
+//
+// and, per path, a 405 with Allow for every method not declared. What each stage can answer is
+// listed here too (operationErrors), so the document states exactly what the server can send.
+
+import type { Context, Handler, Hono, MiddlewareHandler } from "hono";
+import type { ErrorCode, ErrorStatus } from "../../_shared/errors.ts";
+import type { AppEnv } from "../context.ts";
+import { requireApiKey } from "../middleware/api-key.ts";
+import { bodyLimit } from "../middleware/body-limit.ts";
+import { methodNotAllowed } from "../middleware/method-not-allowed.ts";
+import { rateLimit } from "../middleware/rate-limit.ts";
+import { publicPrefix } from "../public-path.ts";
+import type { ErrorTable, Operation, Reply } from "./declaration.ts";
+import { readInput } from "./input.ts";
+
+/**
+ * Registers each operation behind its stages, then, per path, a 405 (with Allow) for every
+ * other method. Paths keep the order of first appearance; Allow lists the methods in the order
+ * they are declared.
+ */
+export function registerOperations(app: Hono<AppEnv>, operations: readonly Operation[]): void {
+  const methodsByPath = new Map<string, string[]>();
+  for (const operation of operations) {
+    const path = honoPath(operation.path);
+    const stages: MiddlewareHandler<AppEnv>[] = [
+      ...(operation.body ? [bodyLimit(operation.body.limitBytes)] : []),
+      ...(operation.scope ? [requireApiKey(), rateLimit()] : []),
+    ];
+    app.on(operation.method.toUpperCase(), [path], ...stages, runOperation(operation));
+    methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), operation.method.toUpperCase()]);
+  }
+  for (const [path, methods] of methodsByPath) app.all(path, methodNotAllowed(methods));
+}
+
+function runOperation(operation: Operation): Handler<AppEnv> {
+  return async function operationHandler(c) {
+    const reply = await operation.handler(readInput(operation, c), c);
+    return reply instanceof Response ? reply : send(c, operation, reply);
+  };
+}
+
+function send(c: Context<AppEnv>, operation: Operation, reply: Reply<unknown>): Response {
+  const { status, location } = operation.success;
+  const headers: Record<string, string> = { ...reply.headers };
+  if (location) {
+    if (reply.location === undefined) throw new Error(`${operation.operationId} declares a Location but its reply has none`);
+    headers.Location = `${publicPrefix(c.req.raw)}${reply.location}`;
+  }
+  return status === 204 ? c.body(null, 204, headers) : c.json(reply.body, status, headers);
+}
+
+/** `/v1/activities/{id}` → `/v1/activities/:id` */
+function honoPath(path: string): string {
+  return path.replace(/\{([^}]+)\}/g, ":$1");
+}
+
+/** What the stages before the handler can answer, and what every request can. */
+const KEYED_ERRORS: ErrorTable = {
+  401: ["invalid_key"],
+  403: ["insufficient_permissions"],
+  429: ["rate_limited"],
+  // The database, or with RATE_LIMIT_FAIL_CLOSED the rate limiter, is unavailable.
+  503: ["service_unavailable"],
+};
+const BODY_ERRORS: ErrorTable = {
+  400: ["invalid_json", "invalid_field"],
+  413: ["payload_too_large"],
+  415: ["unsupported_media_type"],
+};
+const PARAMETER_ERRORS: ErrorTable = { 400: ["invalid_field"] };
+const ANY_ERRORS: ErrorTable = { 500: ["internal_error"] };
+
+/** Every error an operation can answer, by status, in ascending status order. */
+export function operationErrors(operation: Operation): Array<[ErrorStatus, ErrorCode[]]> {
+  const tables = [
+    operation.body ? BODY_ERRORS : {},
+    operation.query || operation.headers ? PARAMETER_ERRORS : {},
+    operation.scope ? KEYED_ERRORS : {},
+    ...Object.values(operation.params ?? {}).map((param): ErrorTable => ({ 404: [param.notFound.code] })),
+    operation.errors,
+    ANY_ERRORS,
+  ];
+  const merged = new Map<ErrorStatus, Set<ErrorCode>>();
+  for (const table of tables) {
+    for (const [status, codes] of Object.entries(table) as Array<[string, ErrorCode[]]>) {
+      const key = Number(status) as ErrorStatus;
+      const set = merged.get(key) ?? new Set();
+      for (const code of codes) set.add(code);
+      merged.set(key, set);
+    }
+  }
+  return [...merged].sort(([a], [b]) => a - b).map(([status, codes]) => [status, [...codes]]);
+}

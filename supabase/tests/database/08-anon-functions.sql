@@ -1,0 +1,113 @@
+-- Every function `anon` may execute, by name. PostgREST lets anyone holding the project's anon
+-- key call what anon may execute in the exposed schema, and the api functions (which run as
+-- anon) reach the rest; so each grant is deliberate, and a new one fails here until it is added
+-- to the list. Then the one that was not deliberate: waking the webhook dispatcher takes an API
+-- key that may manage webhooks.
+begin;
+select plan(11);
+
+select set_eq(
+  $$ select p.oid::regprocedure::text from pg_proc p
+      where has_function_privilege('anon', p.oid, 'execute')
+        -- Not ours: PostgreSQL's catalogs, Supabase's auth helpers, and extensions' functions
+        -- (pgTAP's own, here).
+        and p.pronamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, 'auth'::regnamespace)
+        and not exists (select from pg_depend d
+                         where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e') $$,
+  array[
+    -- the API: one function per operation, each checking the request's key itself
+    'api.create_activity(text,text,text,uuid,uuid,text,text,text,json)',
+    'api.get_activity(uuid)',
+    'api.create_webhook_endpoint(text,text[],text)',
+    'api.list_webhook_endpoints(integer,uuid)',
+    'api.get_webhook_endpoint(uuid)',
+    'api.update_webhook_endpoint(uuid,text,text[],boolean,text)',
+    'api.delete_webhook_endpoint(uuid)',
+    'api.rotate_webhook_endpoint_secret(uuid)',
+    'api.list_webhook_deliveries(uuid,integer,uuid)',
+    'api.retry_webhook_delivery(uuid,uuid)',
+    -- the key: resolve it, require a scope, read its workspace (SECURITY DEFINER)
+    'app_private.request_api_key()',
+    'app_private.require_scope(text)',
+    'app_private.key_workspace_with_scope(text[])',
+    -- webhooks, SECURITY DEFINER, each checking the key's workspace and scope
+    'app_private.issue_webhook_secret(uuid)',
+    'app_private.webhook_delivery_in_flight(uuid)',
+    'app_private.poke_webhook_dispatcher_with_key()',
+    -- pure helpers running as the caller: JSON shapes, field checks, error raising
+    'app_private.activity_json(app.activities)',
+    'app_private.api_timestamp(timestamp with time zone)',
+    'app_private.webhook_endpoint_json(app.webhook_endpoints,text)',
+    'app_private.webhook_delivery_json(uuid)',
+    'app_private.check_webhook_endpoint_fields(text,text[],text)',
+    'app_private.raise_invalid(text,text,text)',
+    'app_private.raise_endpoint_not_found(uuid,text)'
+  ],
+  'anon may execute exactly the reviewed functions (outside pg_catalog, auth and extensions)');
+
+-- Fixture, as the owner: a workspace with a key that manages webhooks and writes activities, and
+-- one that only writes activities.
+create function pg_temp.key_text(label text) returns text language sql immutable as $$
+  select 'wbk_' || encode(sha256(convert_to('08-anon-functions ' || label, 'UTF8')), 'hex')
+$$;
+create procedure pg_temp.use_key(label text) language sql as $$
+  select set_config('role', 'anon', true),
+         set_config('request.headers', json_build_object('x-api-key', pg_temp.key_text(label))::text, true)
+$$;
+create procedure pg_temp.send_headers(headers text) language sql as $$
+  select set_config('request.headers', headers, true)
+$$;
+-- Forgets the transaction's poke, so that the next one shows.
+create procedure pg_temp.forget_poke() language sql as $$
+  select set_config('webhooks.dispatcher_poked', '', true)
+$$;
+insert into app.workspaces (id, name) values ('a0000000-0000-4000-8000-000000000000', 'Workspace A');
+insert into app.workspace_members (workspace_id, user_id)
+values ('a0000000-0000-4000-8000-000000000000', 'a1000000-0000-4000-8000-000000000000');
+do $$ begin
+  perform admin.create_api_key(array['webhooks:write', 'activities:write'], 'a0000000-0000-4000-8000-000000000000',
+                               'a1000000-0000-4000-8000-000000000000', 'webhooks', null, pg_temp.key_text('webhooks'));
+  perform admin.create_api_key(array['activities:write'], 'a0000000-0000-4000-8000-000000000000',
+                               'a1000000-0000-4000-8000-000000000000', 'activities', null, pg_temp.key_text('activities'));
+end $$;
+
+-- The dispatcher poke itself: not anon's, whatever it sends.
+set local role anon;
+call pg_temp.send_headers('{}');
+select throws_ok($$ select app_private.poke_webhook_dispatcher() $$, '42501', null,
+  'anon cannot call app_private.poke_webhook_dispatcher() (without a key: permission denied)');
+call pg_temp.use_key('webhooks');
+select throws_ok($$ select app_private.poke_webhook_dispatcher() $$, '42501', null,
+  'anon cannot call app_private.poke_webhook_dispatcher() even with a valid key');
+
+-- The path the api functions use.
+call pg_temp.send_headers('{}');
+select throws_ok($$ select app_private.poke_webhook_dispatcher_with_key() $$, 'PT401', 'invalid_key',
+  'poke_webhook_dispatcher_with_key without a key: invalid_key');
+call pg_temp.send_headers('{"x-api-key":"wbk_not_a_key"}');
+select throws_ok($$ select app_private.poke_webhook_dispatcher_with_key() $$, 'PT401', 'invalid_key',
+  'poke_webhook_dispatcher_with_key with an unknown key: invalid_key');
+call pg_temp.use_key('activities');
+select throws_ok($$ select app_private.poke_webhook_dispatcher_with_key() $$, 'PT403', 'insufficient_permissions',
+  'poke_webhook_dispatcher_with_key with a key lacking webhooks:write: insufficient_permissions');
+call pg_temp.use_key('webhooks');
+call pg_temp.forget_poke();
+select lives_ok($$ select app_private.poke_webhook_dispatcher_with_key() $$,
+  'poke_webhook_dispatcher_with_key with a webhooks:write key runs');
+select is(current_setting('webhooks.dispatcher_poked', true), 'on', 'and pokes the dispatcher');
+
+-- The api functions that poke still do, as anon with their key.
+select (api.create_webhook_endpoint('https://hooks.example.com/crm', array['activity.created'])
+          -> 'webhook_endpoint' ->> 'id') as endpoint_id \gset
+select lives_ok($$ select api.create_activity('call') $$, 'an activity for the endpoint (one delivery)');
+call pg_temp.forget_poke();
+select is(
+  api.retry_webhook_delivery(substr(:'endpoint_id', 4)::uuid,
+    (select d.id from app.webhook_deliveries d where d.endpoint_id = substr(:'endpoint_id', 4)::uuid))
+    -> 'delivery' ->> 'status',
+  'pending',
+  'api.retry_webhook_delivery works as anon with a webhooks:write key');
+select is(current_setting('webhooks.dispatcher_poked', true), 'on', 'and it pokes the dispatcher');
+
+select * from finish();
+rollback;
