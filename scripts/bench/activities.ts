@@ -1,46 +1,54 @@
-// npm run bench — POST /v1/activities on the real Node server, real PostgreSQL (a database made
-// for the run) and real Redis behind the Upstash REST stand-in, each its own process, driven by
-// wrk at several concurrencies; and, in the same run, the raw floor: pgbench inserting the same
-// row into the same table. Prints requests/s, p50/p99 latency and the ratio to the floor, then
-// the latency at half the 32-client throughput (paced), and what each request cost in database
-// transactions and Redis commands. A third measurement, in the same run, drives the API's own
-// transaction with pgbench, without HTTP, Node or Redis: the ceiling the database sets.
+// npm run bench — what a write costs, side by side in one run, on a PostgreSQL cluster of the
+// benchmark's own (so that /proc's CPU of the whole cluster is ours alone):
 //
-// Needs: PostgreSQL on 127.0.0.1:5432 (trust), Redis on 127.0.0.1:6379, `wrk` and `pgbench`
-// (apt-get install wrk postgresql-client). Options: BENCH_SECONDS (default 10),
-// BENCH_CONCURRENCY (default "1,8,16,32,64").
+//   • this API: the real Node entry (functions/_node/server.ts) on PostgreSQL, with the
+//     in-memory limiter, and with Redis behind the Upstash REST stand-in; request log on;
+//   • the hand-written peer (scripts/bench/peer.ts): Hono + postgres.js as the tables' owner,
+//     prepared key, contact and deal queries, then insert RETURNING;
+//   • pgbench inserting the same row as its owner (the floor), and pgbench sending the API's
+//     own request message as `authenticator` (what the database alone spends on it).
+//
+// For each: requests/s, p50/p99, and CPU per request of the server process and of PostgreSQL
+// (every process of the cluster: backends, WAL writer, checkpointer…), over BENCH_ROUNDS
+// interleaved rounds (the machine is shared: ratios are compared within a round, then the
+// median round is reported with the spread). Then the API and the peer with the database
+// BENCH_RTT_MS away (a delaying TCP proxy) at 8 and 32 clients; then the latency at half the
+// API's 32-client throughput, offered at a fixed rate; then the issue's targets, met or not.
+//
+// Needs wrk, pgbench, pg_config/initdb (postgresql-15), redis-cli and Redis on 127.0.0.1:6379.
+// Options: BENCH_SECONDS (10), BENCH_ROUNDS (3), BENCH_CLIENTS (32), BENCH_RTT_MS (2),
+// BENCH_PROFILE=1 (pg_stat_statements in the private cluster; prints the top statements).
 
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import postgres from "postgres";
 import { DEFAULT_POSTGREST_SETTINGS, requestScript } from "../../functions/_shared/db/postgrest-request.ts";
-import { Fixtures } from "../../test/support/fixtures.ts";
-import { createTestDatabase } from "../../test/support/test-database.ts";
+import { activityBody, openBenchWorld, startApi, startPeer } from "./bench-world.ts";
+import { processCpuNs, processTreeCpuNs } from "./cpu.ts";
+import { pgbench } from "./pgbench.ts";
+import { type Started, startProcess } from "./processes.ts";
+import { wrk, writeWrkScript } from "./wrk.ts";
 
 const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? "1,8,16,32,64").split(",").map(Number);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
+const RTT_MS = Number(process.env.BENCH_RTT_MS ?? 2);
+const PROFILE = process.env.BENCH_PROFILE === "1";
 
-const BODY = (contactId: string, dealId: string) => ({
-  type: "call",
-  title: "Discovery call with Jane",
-  description: "Discussed Q2 outsourcing plans; next step is proposal.",
-  contact_id: contactId,
-  deal_id: dealId,
-  metadata: { duration_minutes: 32, direction: "outbound" },
-});
-
-interface WrkResult {
+interface Row {
+  label: string;
   requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  requests: number;
+  p50?: number;
+  p99?: number;
   errors: number;
+  /** Microseconds of CPU per request. */
+  serverCpu?: number;
+  postgresCpu: number;
+  /** Other processes on the path (the Upstash stand-in and Redis), µs per request. */
+  otherCpu?: number;
 }
 
 async function requireTool(tool: string, hint: string): Promise<void> {
@@ -51,78 +59,26 @@ async function requireTool(tool: string, hint: string): Promise<void> {
   }
 }
 
-function ms(text: string): number {
-  const match = /^([\d.]+)(us|ms|s)$/.exec(text.trim());
-  if (!match) return Number.NaN;
-  const value = Number(match[1]);
-  return match[2] === "us" ? value / 1000 : match[2] === "s" ? value * 1000 : value;
+async function redisPid(): Promise<number> {
+  const { stdout } = await run("redis-cli", ["-h", "127.0.0.1", "info", "server"]);
+  return Number(/process_id:(\d+)/.exec(stdout)?.[1]);
 }
 
-async function wrk(url: string, script: string, connections: number, seconds: number): Promise<WrkResult> {
-  // One wrk thread: the second core is for the server, PostgreSQL, Redis and the stand-in.
-  const { stdout } = await run("wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", script, url], {
-    maxBuffer: 1 << 20,
-  });
-  const line = (pattern: RegExp) => pattern.exec(stdout)?.[1] ?? "";
-  const non2xx = Number(line(/Non-2xx or 3xx responses: (\d+)/) || 0);
-  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
-  return {
-    requestsPerSecond: Number(line(/Requests\/sec:\s+([\d.]+)/)),
-    p50: ms(line(/\s50%\s+(\S+)/)),
-    p99: ms(line(/\s99%\s+(\S+)/)),
-    requests: Number(line(/(\d+) requests in/)),
-    errors: non2xx + (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0),
-  };
-}
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
 
-async function pgbench(url: string, script: string, clients: number, seconds: number, mode = "prepared"): Promise<number> {
-  // Prepared statements for the floor: it should be the fastest way to insert that row.
-  const { stdout } = await run("pgbench", ["-n", "-M", mode, "-c", String(clients), "-j", "2", "-T", String(seconds), "-f", script, url]);
-  return Number(/tps = ([\d.]+)/.exec(stdout)?.[1]);
-}
-
-function startUpstashProcess(): Promise<{ child: ChildProcess; url: string; token: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "test/support/upstash-rest.ts", "--port", "0"], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout!.once("data", (chunk: Buffer) => {
-      const { url, token } = JSON.parse(chunk.toString()) as { url: string; token: string };
-      resolve({ child, url, token });
-    });
-    child.once("exit", (code) => reject(new Error(`Upstash stand-in exited with ${code}`)));
-  });
-}
-
-/**
- * The Node entry as its own process, logging every request as in production; its log lines go
- * to a discarded pipe once it is listening, so the benchmark does not spend CPU parsing them.
- */
-function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; baseUrl: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "functions/_node/server.ts"], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: "0", ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    let buffered = "";
-    const onData = (chunk: Buffer) => {
-      buffered += chunk;
-      const match = /"msg":"listening","url":"([^"]+)"/.exec(buffered);
-      if (!match) return;
-      child.stdout!.off("data", onData);
-      child.stdout!.resume();
-      resolve({ child, baseUrl: match[1]! });
-    };
-    child.stdout!.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}:\n${buffered}`)));
-  });
-}
-
-async function redisCommandCount(command: string): Promise<number> {
-  const { stdout } = await run("redis-cli", ["-h", "127.0.0.1", "info", "commandstats"]);
-  return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stdout)?.[1] ?? 0);
+function printTable(title: string, rows: Row[]): void {
+  const pad = (value: string, width: number) => value.padStart(width);
+  const fixed = (value: number | undefined, digits = 0) => (value === undefined || Number.isNaN(value) ? "—" : value.toFixed(digits));
+  process.stdout.write(
+    `\n${title}\n${"".padEnd(36)} ${pad("req/s", 7)} ${pad("p50 ms", 7)} ${pad("p99 ms", 7)} ${pad("errors", 6)} ` +
+      `${pad("server CPU µs", 13)} ${pad("PostgreSQL CPU µs", 17)} ${pad("other CPU µs", 12)}\n`,
+  );
+  for (const row of rows) {
+    process.stdout.write(
+      `${row.label.padEnd(36)} ${pad(fixed(row.requestsPerSecond), 7)} ${pad(fixed(row.p50, 2), 7)} ${pad(fixed(row.p99, 2), 7)} ` +
+        `${pad(String(row.errors), 6)} ${pad(fixed(row.serverCpu), 13)} ${pad(fixed(row.postgresCpu), 17)} ${pad(fixed(row.otherCpu), 12)}\n`,
+    );
+  }
 }
 
 async function main(): Promise<void> {
@@ -130,120 +86,165 @@ async function main(): Promise<void> {
   await requireTool("pgbench", "apt-get install postgresql-client");
   await requireTool("redis-cli", "apt-get install redis-tools");
 
-  const database = await createTestDatabase("bench");
+  const world = await openBenchWorld({ statementStats: PROFILE });
   const work = await mkdtemp(join(tmpdir(), "bench-"));
-  const upstash = await startUpstashProcess();
-  const fixtures = new Fixtures(database.admin);
-  const ws = await fixtures.workspace();
-  const key = await fixtures.key(ws, { scopes: ["activities:write"] });
-  const server = await startServer({
-    DATABASE_URL: database.apiUrl,
-    DATABASE_POOL_MAX: "16",
-    MIGRATE: "0",
-    SEED_DEMO: "0",
-    UPSTASH_REDIS_REST_URL: upstash.url,
-    UPSTASH_REDIS_REST_TOKEN: upstash.token,
-    // Never refuse: the point is to measure the whole path, the Redis round trip included.
-    RATE_LIMIT_REQUESTS: "1000000000",
-    // The API alone: webhook delivery has its own benchmark (npm run bench:webhooks).
-    WEBHOOKS_DISPATCHER: "0",
-  });
-  const stats = postgres(database.adminUrl, { max: 1, onnotice: () => {} });
-
   try {
-    const body = JSON.stringify(BODY(ws.contactId, ws.dealId));
-    const wrkScript = join(work, "post.lua");
-    const luaHeaders = `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\n` +
-      `wrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer ${key}"\n`;
-    await writeFile(wrkScript, luaHeaders);
-    const url = `${server.baseUrl}/v1/activities`;
+    const { cluster, ws, key, keyId } = world;
+    const upstash = await world.start(
+      startProcess("test/support/upstash-rest.ts", { args: ["--port", "0"], ready: (line) => typeof line.url === "string" }),
+    );
+    const proxy = await world.start(
+      startProcess("scripts/bench/delay-proxy.ts", {
+        args: ["--target", `127.0.0.1:${new URL(cluster.url()).port}`, "--rtt-ms", String(RTT_MS)],
+        ready: (line) => line.msg === "listening",
+      }),
+    );
+    const far = String(proxy.announced.port);
+    const upstashEnv = { UPSTASH_REDIS_REST_URL: String(upstash.announced.url), UPSTASH_REDIS_REST_TOKEN: String(upstash.announced.token) };
+    const servers = {
+      api: await startApi(world, world.apiUrl()),
+      apiRedis: await startApi(world, world.apiUrl(), upstashEnv),
+      peer: await startPeer(world, world.ownerUrl()),
+      apiFar: await startApi(world, world.apiUrl(far)),
+      peerFar: await startPeer(world, world.ownerUrl(far)),
+    };
+    const redis = await redisPid();
 
-    // The same row, as the superuser straight into the same table (indexes, foreign keys and
-    // triggers included; RLS, the key check and everything above SQL excluded).
-    const pgbenchScript = join(work, "insert.sql");
+    const request = {
+      method: "POST",
+      body: JSON.stringify(activityBody(ws)),
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${key}` },
+    };
+    const postScript = await writeWrkScript(join(work, "post.lua"), request);
+    const url = (server: Started) => `${String(server.announced.url)}/v1/activities`;
+
+    // The same row, inserted by the tables' owner (indexes, foreign keys and the webhook trigger
+    // included; the key check, RLS and everything above SQL excluded).
+    const floorScript = join(work, "insert.sql");
     await writeFile(
-      pgbenchScript,
-      `insert into app.activities (workspace_id, type, title, description, contact_id, deal_id, metadata, created_by_user_id) values ` +
+      floorScript,
+      `insert into app.activities (workspace_id, type, title, description, contact_id, deal_id, metadata, created_by_user_id, api_key_id) values ` +
         `('${ws.workspaceId}', 'call', 'Discovery call with Jane', 'Discussed Q2 outsourcing plans; next step is proposal.', ` +
-        `'${ws.contactId}', '${ws.dealId}', '{"duration_minutes":32,"direction":"outbound"}', '${ws.userId}');\n`,
+        `'${ws.contactId}', '${ws.dealId}', '{"duration_minutes":32,"direction":"outbound"}', '${ws.userId}', '${keyId}');\n`,
     );
+    // The very message the wire transport sends for this request, as `authenticator`.
+    const messageScript = join(work, "api-message.sql");
+    const message = requestScript(DEFAULT_POSTGREST_SETTINGS, { fn: "create_activity", args: activityBody(ws), apiKey: key });
+    await writeFile(messageScript, `${message.split(";\n").join(" \\; ")};\n`);
 
-    // The API's own transaction without the API: the very message the wire transport sends for
-    // this request, driven by pgbench as `authenticator`. What the database alone allows.
-    const sqlOnlyScript = join(work, "api-transaction.sql");
-    const message = requestScript(DEFAULT_POSTGREST_SETTINGS, {
-      fn: "create_activity",
-      args: BODY(ws.contactId, ws.dealId),
-      apiKey: key,
-    });
-    await writeFile(sqlOnlyScript, `${message.split(";\n").join(" \\; ")};\n`);
-    const authenticatorUrl = database.apiUrl;
+    /** One step: CPU of the cluster (and of the server and `others`) around `drive`. */
+    const measure = async (
+      label: string,
+      drive: () => Promise<{ requests: number; figures: Omit<Row, "label" | "postgresCpu" | "serverCpu" | "otherCpu"> }>,
+      server?: Started,
+      others: number[] = [],
+    ): Promise<Row> => {
+      await world.admin.exec("checkpoint"); // every step starts from the same WAL state (full-page writes)
+      const before = { pg: processTreeCpuNs(cluster.pid), server: server ? processCpuNs(server.pid) : 0, others: others.map(processCpuNs) };
+      const { requests, figures } = await drive();
+      const perRequest = (ns: number) => ns / 1000 / Math.max(1, requests);
+      const row: Row = {
+        label,
+        ...figures,
+        postgresCpu: perRequest(processTreeCpuNs(cluster.pid) - before.pg),
+        ...(server ? { serverCpu: perRequest(processCpuNs(server.pid) - before.server) } : {}),
+        ...(others.length ? { otherCpu: perRequest(others.reduce((sum, pid, i) => sum + processCpuNs(pid) - before.others[i]!, 0)) } : {}),
+      };
+      process.stdout.write(`  ${label}: ${row.requestsPerSecond.toFixed(0)}/s\n`);
+      return row;
+    };
+    const http = (label: string, server: Started, clients: number, others: number[] = [], script = postScript) =>
+      measure(
+        label,
+        async () => {
+          const figures = await wrk(url(server), script, clients, SECONDS);
+          return { requests: figures.requests, figures };
+        },
+        server,
+        others,
+      );
+    const sql = (label: string, databaseUrl: string, script: string, protocol: "prepared" | "simple") =>
+      measure(label, async () => {
+        const result = await pgbench(databaseUrl, script, CLIENTS, SECONDS, protocol);
+        return { requests: result.transactions, figures: { requestsPerSecond: result.tps, errors: 0 } };
+      });
 
-    process.stdout.write(`POST /v1/activities: Node server + PostgreSQL + Upstash stand-in over Redis; ${SECONDS} s per step\n`);
-    await wrk(url, wrkScript, 32, 3); // warm-up: connections, prepared statements, JIT
+    process.stdout.write(
+      `POST /v1/activities, ${CLIENTS} clients, ${SECONDS} s per step, ${ROUNDS} rounds (private PostgreSQL cluster, pid ${cluster.pid})\n`,
+    );
+    for (const server of Object.values(servers)) await wrk(url(server), postScript, CLIENTS, 2); // warm-up
+    await pgbench(world.ownerUrl(), floorScript, CLIENTS, 2);
 
-    const commits = async () =>
-      Number((await stats<{ commits: string }[]>`select xact_commit::bigint as commits from pg_stat_database where datname = ${database.name}`)[0]!.commits);
-    const commitsBefore = await commits();
-    const evalshaBefore = await redisCommandCount("evalsha");
-    const rows: Array<{ c: number; api: WrkResult; floor: number; sqlOnly: number }> = [];
-    for (const c of CONCURRENCY) {
-      const api = await wrk(url, wrkScript, c, SECONDS);
-      const floor = await pgbench(database.adminUrl, pgbenchScript, c, SECONDS);
-      const sqlOnly = await pgbench(authenticatorUrl, sqlOnlyScript, c, SECONDS, "simple");
-      rows.push({ c, api, floor, sqlOnly });
+    const rounds: Row[][] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      process.stdout.write(`round ${round}\n`);
+      rounds.push([
+        await http("API, in-memory limiter", servers.api, CLIENTS),
+        await http("API, Upstash stand-in + Redis", servers.apiRedis, CLIENTS, [upstash.pid, redis]),
+        await http("hand-written peer", servers.peer, CLIENTS),
+        await sql("pgbench: insert as owner (floor)", world.ownerUrl(), floorScript, "prepared"),
+        await sql("pgbench: the API's message", world.apiUrl(), messageScript, "simple"),
+      ]);
     }
-    const commitsAfter = await commits();
-    const evalshaAfter = await redisCommandCount("evalsha");
 
-    const pad = (value: string | number, width: number) => String(value).padStart(width);
-    const percent = (part: number, whole: number) => `${((part / whole) * 100).toFixed(1)}%`;
-    process.stdout.write(
-      `\n${pad("clients", 7)} ${pad("API req/s", 10)} ${pad("p50 ms", 8)} ${pad("p99 ms", 8)} ${pad("errors", 7)} ` +
-        `${pad("floor tps", 10)} ${pad("API/floor", 10)} ${pad("SQL-only tps", 13)} ${pad("SQL/floor", 10)}\n`,
-    );
-    for (const { c, api, floor, sqlOnly } of rows) {
-      process.stdout.write(
-        `${pad(c, 7)} ${pad(api.requestsPerSecond.toFixed(0), 10)} ${pad(api.p50.toFixed(2), 8)} ${pad(api.p99.toFixed(2), 8)} ${pad(api.errors, 7)} ` +
-          `${pad(floor.toFixed(0), 10)} ${pad(percent(api.requestsPerSecond, floor), 10)} ${pad(sqlOnly.toFixed(0), 13)} ${pad(percent(sqlOnly, floor), 10)}\n`,
-      );
+    process.stdout.write(`\nThe database ${RTT_MS} ms away (round trip through a delaying TCP proxy)\n`);
+    const distant: Row[] = [];
+    for (const clients of [8, CLIENTS]) {
+      distant.push(await http(`API, ${clients} clients`, servers.apiFar, clients));
+      distant.push(await http(`peer, ${clients} clients`, servers.peerFar, clients));
     }
-    process.stdout.write(
-      "floor: pgbench inserting the same row into app.activities as the owner (prepared); " +
-        "SQL-only: pgbench sending the API's own transaction message as authenticator (key check, RLS, function, trigger)\n",
-    );
 
-    const apiRequests = rows.reduce((sum, row) => sum + row.api.requests, 0);
-    const pgbenchTransactions = rows.reduce((sum, row) => sum + (row.floor + row.sqlOnly) * SECONDS, 0);
-    // Transactions during the steps = API requests + pgbench's inserts (+ a few from this script).
-    const apiTransactions = commitsAfter - commitsBefore - pgbenchTransactions;
-    process.stdout.write(
-      `\nper API request: ${(apiTransactions / apiRequests).toFixed(2)} PostgreSQL transactions (pg_stat_database.xact_commit, pgbench's subtracted), ` +
-        `${((evalshaAfter - evalshaBefore) / apiRequests).toFixed(2)} Redis EVALSHA (INFO commandstats)\n` +
-        "round trips per request are counted on the wire by test/node/faults.test.ts (a TCP proxy in front of PostgreSQL): exactly 1\n",
-    );
+    // Ratios within each round (same load on the machine), then the median round.
+    const ratios = rounds.map(([api, , peer, floor]) => ({
+      pgVsPeer: api!.postgresCpu / peer!.postgresCpu,
+      pgVsFloor: api!.postgresCpu / floor!.postgresCpu,
+      rateVsPeer: api!.requestsPerSecond / peer!.requestsPerSecond,
+      nodeCpu: api!.serverCpu!,
+    }));
+    const middle = rounds[ratios.map((r) => r.pgVsPeer).indexOf(median(ratios.map((r) => r.pgVsPeer)))]!;
+    const half = median(rounds.map((round) => round[0]!.requestsPerSecond)) / 2;
+    process.stdout.write(`\nAt half the API's ${CLIENTS}-client throughput (${half.toFixed(0)} req/s offered at a fixed rate over ${CLIENTS} connections)\n`);
+    const pacedScript = await writeWrkScript(join(work, "paced.lua"), { ...request, ratePerSecond: half });
+    const paced = [
+      await http("API, in-memory limiter", servers.api, CLIENTS, [], pacedScript),
+      await http("API, Upstash stand-in + Redis", servers.apiRedis, CLIENTS, [upstash.pid, redis], pacedScript),
+      await http("hand-written peer", servers.peer, CLIENTS, [], pacedScript),
+    ];
 
-    const at32 = rows.find((row) => row.c === 32);
-    if (at32) {
-      const target = at32.api.requestsPerSecond / 2;
-      // 32 connections, each pausing so that together they offer half the measured throughput.
-      const pacedScript = join(work, "paced.lua");
-      await writeFile(pacedScript, `${luaHeaders}function delay() return ${Math.round((32 / target) * 1000)} end\n`);
-      const paced = await wrk(url, pacedScript, 32, SECONDS);
-      process.stdout.write(
-        `\nat half the 32-client throughput (${target.toFixed(0)} req/s offered, ${paced.requestsPerSecond.toFixed(0)} served): ` +
-          `p50 ${paced.p50.toFixed(2)} ms, p99 ${paced.p99.toFixed(2)} ms, errors ${paced.errors}\n`,
+    rounds.forEach((round, i) => printTable(`Per write, ${CLIENTS} clients, round ${i + 1} of ${ROUNDS} (CPU per request, from /proc)`, round));
+    printTable(`The database ${RTT_MS} ms away`, distant);
+    printTable(`At half the API's ${CLIENTS}-client throughput`, paced);
+    process.stdout.write("\nround trips per request are counted on the wire by test/node/faults.test.ts: exactly 1\n");
+
+    const spread = (pick: (r: (typeof ratios)[number]) => number, digits = 2) => {
+      const values = ratios.map(pick);
+      return `median ${median(values).toFixed(digits)} (rounds: ${values.map((v) => v.toFixed(digits)).join(", ")})`;
+    };
+    const at8 = (label: string) => distant.find((row) => row.label === `${label}, 8 clients`)!;
+    const targets: Array<[string, number, string, string, boolean]> = [
+      ["PostgreSQL CPU per write, API / peer", median(ratios.map((r) => r.pgVsPeer)), spread((r) => r.pgVsPeer), "≤ 0.80", median(ratios.map((r) => r.pgVsPeer)) <= 0.8],
+      ["PostgreSQL CPU per write, API / pgbench insert", median(ratios.map((r) => r.pgVsFloor)), spread((r) => r.pgVsFloor), "≤ 1.30", median(ratios.map((r) => r.pgVsFloor)) <= 1.3],
+      ["requests/s, API / peer", median(ratios.map((r) => r.rateVsPeer)), spread((r) => r.rateVsPeer), "≥ 1.30", median(ratios.map((r) => r.rateVsPeer)) >= 1.3],
+      ["Node CPU per request, API (µs)", median(ratios.map((r) => r.nodeCpu)), spread((r) => r.nodeCpu, 0), "≤ 250", median(ratios.map((r) => r.nodeCpu)) <= 250],
+      [`p99 at half the ${CLIENTS}-client throughput, API (ms)`, paced[0]!.p99!, "", "< 25", paced[0]!.p99! < 25],
+      [`p50 at 8 clients, database ${RTT_MS} ms away, API / peer`, at8("API").p50! / at8("peer").p50!, "", "≤ 0.50", at8("API").p50! / at8("peer").p50! <= 0.5],
+    ];
+    process.stdout.write(`\nTargets (issue 11; API = in-memory limiter; median round ${rounds.indexOf(middle) + 1})\n`);
+    for (const [name, value, detail, target, met] of targets) {
+      process.stdout.write(`  ${name.padEnd(54)} ${value.toFixed(2).padStart(8)}  target ${target.padEnd(7)} ${(met ? "met" : "NOT MET").padEnd(8)} ${detail}\n`);
+    }
+
+    if (PROFILE) {
+      const top = await world.admin.query<{ calls: string; mean_us: string; query: string }>(
+        `select calls::text, round((total_exec_time / calls * 1000)::numeric, 1)::text as mean_us, left(regexp_replace(query, '\\s+', ' ', 'g'), 140) as query
+           from pg_stat_statements where dbid = (select oid from pg_database where datname = 'bench')
+          order by total_exec_time desc limit 25`,
       );
-      process.stdout.write(
-        `\ntargets: ≥ 40% of the floor at 32 clients → ${((at32.api.requestsPerSecond / at32.floor) * 100).toFixed(1)}%; ` +
-          `p99 < 25 ms at half load → ${paced.p99.toFixed(2)} ms\n`,
-      );
+      process.stdout.write("\npg_stat_statements (top 25 by total time; nested statements included)\n");
+      for (const row of top) process.stdout.write(`${row.calls.padStart(9)} ${row.mean_us.padStart(9)} µs  ${row.query}\n`);
     }
   } finally {
-    await stats.end();
-    server.child.kill("SIGTERM");
-    upstash.child.kill("SIGTERM");
-    await database.drop();
+    await world.close();
     await rm(work, { recursive: true, force: true });
   }
 }
