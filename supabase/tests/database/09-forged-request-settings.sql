@@ -6,10 +6,6 @@
 begin;
 select plan(8);
 
-create function pg_temp.key_text(label text) returns text language sql immutable as $$
-  select 'wbk_' || encode(sha256(convert_to('09-forged-request-settings ' || label, 'UTF8')), 'hex')
-$$;
-
 -- Fixture, as the owner: workspace A with a write-only key, workspace B with a member.
 insert into app.workspaces (id, name) values
   ('a0000000-0000-4000-8000-000000000000', 'Workspace A'),
@@ -17,14 +13,13 @@ insert into app.workspaces (id, name) values
 insert into app.workspace_members (workspace_id, user_id) values
   ('a0000000-0000-4000-8000-000000000000', 'a1000000-0000-4000-8000-000000000000'),
   ('b0000000-0000-4000-8000-000000000000', 'b1000000-0000-4000-8000-000000000000');
-select (admin.create_api_key(array['activities:write'], 'a0000000-0000-4000-8000-000000000000',
-        'a1000000-0000-4000-8000-000000000000', 'a', null, pg_temp.key_text('a')) ->> 'id') as key_a \gset
-select (admin.create_api_key(array['activities:write'], 'b0000000-0000-4000-8000-000000000000',
-        'b1000000-0000-4000-8000-000000000000', 'b', null, pg_temp.key_text('b')) ->> 'id') as key_b \gset
+select tests.create_key('a', array['activities:write']) as key_a \gset
+select tests.create_key('b', array['activities:write'], 'b0000000-0000-4000-8000-000000000000',
+                        'b1000000-0000-4000-8000-000000000000') as key_b \gset
 
 -- As anon with key A, every other setting forged to point at workspace B.
 select set_config('role', 'anon', true),
-       set_config('request.headers', json_build_object('x-api-key', pg_temp.key_text('a'))::text, true),
+       set_config('request.headers', json_build_object('x-api-key', tests.key_text('a'))::text, true),
        set_config('request.jwt.claims', '{"role":"service_role","sub":"b1000000-0000-4000-8000-000000000000"}', true),
        set_config('request.jwt.claim.sub', 'b1000000-0000-4000-8000-000000000000', true),
        set_config('request.api_key', json_build_object('key_id', :'key_b', 'workspace_id', 'b0000000-0000-4000-8000-000000000000',
