@@ -52,6 +52,11 @@ export interface ServiceOverrides {
   resolveHost?: HostResolver;
   /** Where this runtime finds the client's address; CLIENT_IP_HEADER, when set, wins. */
   clientAddress?: ClientAddress;
+  /**
+   * false where a request may not wait on I/O another request started (workerd): no Redis call
+   * then carries several requests' commands.
+   */
+  shareIoAcrossRequests?: boolean;
 }
 
 /** The rate limiter and logger the environment asks for, around the database the entry built. */
@@ -61,11 +66,13 @@ export function createServices(env: GatewayEnv, db: Database, overrides: Service
   const refusalPolicy = { refusals: env.RATE_LIMIT_REFUSED_KEYS, windowMs: env.RATE_LIMIT_REFUSED_KEYS_WINDOW };
   const redis =
     env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN
-      ? createUpstashRedis({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN })
+      ? createUpstashRedis({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN, shareAcrossRequests: overrides.shareIoAcrossRequests })
       : undefined;
   const limiter =
     overrides.limiter ??
-    (redis ? createUpstashRateLimiter({ redis, policy, timeoutMs: env.RATE_LIMIT_TIMEOUT_MS }) : createMemoryRateLimiter(policy));
+    (redis
+      ? createUpstashRateLimiter({ redis, policy, timeoutMs: env.RATE_LIMIT_TIMEOUT_MS, shareAcrossRequests: overrides.shareIoAcrossRequests })
+      : createMemoryRateLimiter(policy));
   const refusals = redis
     ? createUpstashRefusalStore({ redis, policy: refusalPolicy, scope: databaseScope(env), timeoutMs: env.RATE_LIMIT_TIMEOUT_MS })
     : createMemoryRefusalStore(refusalPolicy);

@@ -55,7 +55,14 @@ function build(bindings: WorkerBindings): Isolate {
   const logger = createJsonLogger({ level: env.LOG_LEVEL });
   const db = openDataPath(dataPath, env, { connectionPerCall: true });
   // Cloudflare sets CF-Connecting-IP on every request, overwriting any a client sent.
-  const app = createApp(createServices(env, db, { logger, clientAddress: clientAddressFromHeader("cf-connecting-ip") }));
+  const app = createApp(
+    createServices(env, db, {
+      logger,
+      clientAddress: clientAddressFromHeader("cf-connecting-ip"),
+      // A socket or fetch belongs to the request that opened it: nothing shared across requests.
+      shareIoAcrossRequests: false,
+    }),
+  );
   logger.info("isolate ready", {
     runtime: "workerd",
     database: hyperdrive ? `${describeDataPath(dataPath)} (Hyperdrive)` : describeDataPath(dataPath),

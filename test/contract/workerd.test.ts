@@ -86,6 +86,24 @@ function workerdTarget(name: string, prefix: string, expectedDataPath: RegExp, s
 
     describeActivitiesContract(name, () => target);
 
+    test("concurrent requests in one isolate each get their answer (no I/O shared across requests)", async () => {
+      // workerd cancels a request that waits on I/O another request started ("hung"): the
+      // rate limiter must not batch checks, nor Redis commands, across requests here.
+      const ws = await target.fixtures.workspace();
+      const keys = await Promise.all(Array.from({ length: 4 }, () => target.fixtures.key(ws)));
+      const responses = await Promise.all(
+        Array.from({ length: 24 }, (_, i) =>
+          target.request("/v1/activities", {
+            method: "POST",
+            headers: { Authorization: `Bearer ${keys[i % keys.length]}`, "Content-Type": "application/json" },
+            body: JSON.stringify({ type: "note", title: `concurrent ${i}` }),
+          }),
+        ),
+      );
+      expect(responses.map((response) => response.status)).toEqual(Array(24).fill(201));
+      expect(await target.fixtures.activityCount(ws)).toBe(24);
+    });
+
     test("the isolate chose the data path its bindings ask for", () => {
       const ready = output
         .join("")

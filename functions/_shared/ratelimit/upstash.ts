@@ -6,7 +6,9 @@
 // Requests that arrive while Redis calls are in flight are held and then started together:
 // @upstash/redis pipelines commands issued in the same tick into one HTTP request, so under
 // load many API requests share one round trip (and one fetch, which is most of the CPU a
-// limit check costs), while an idle instance still sends each check at once.
+// limit check costs), while an idle instance still sends each check at once. Where I/O belongs
+// to the request that started it (workerd cancels a request left waiting on another request's
+// fetch as "hung"), `shareAcrossRequests: false` turns both off: each check is its own fetch.
 
 import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis";
@@ -18,19 +20,24 @@ import {
   toWindowText,
 } from "./rate-limiter.ts";
 
+/** Whether one request's Redis call may carry other requests' commands (not on workerd). */
+export interface RequestSharing {
+  shareAcrossRequests?: boolean;
+}
+
 /** The isolate's one Upstash client: the per-key limiter and the refused-key store share it. */
-export function createUpstashRedis(options: { url: string; token: string }): Redis {
+export function createUpstashRedis(options: { url: string; token: string } & RequestSharing): Redis {
   return new Redis({
     url: options.url,
     token: options.token,
     enableTelemetry: false,
-    enableAutoPipelining: true,
+    enableAutoPipelining: options.shareAcrossRequests !== false,
     // One quick retry for a dropped keep-alive connection; the timeout bounds the rest.
     retry: { retries: 1, backoff: () => 20 },
   });
 }
 
-export interface UpstashRateLimiterOptions {
+export interface UpstashRateLimiterOptions extends RequestSharing {
   redis: Redis;
   policy: RateLimitPolicy;
   timeoutMs: number;
@@ -55,7 +62,7 @@ export function createUpstashRateLimiter(options: UpstashRateLimiterOptions): Ra
     enableProtection: false,
     ephemeralCache: new Map(),
   });
-  const maxInFlight = options.maxInFlight ?? 4;
+  const maxInFlight = options.shareAcrossRequests === false ? Infinity : (options.maxInFlight ?? 4);
   let inFlight = 0;
   let waiting: Waiting[] = [];
 
