@@ -32,8 +32,8 @@
 create function app_private.compact_json(doc json) returns json
 language sql immutable parallel safe
 as $$
-  select case when doc::text ~ '[ \t\n\r]'
-              then regexp_replace(doc::text, '("(?:[^"\\]|\\.)*")|[ \t\n\r]+', '\1', 'g')::json
+  select case when doc::text operator(pg_catalog.~) '[ \t\n\r]'
+              then pg_catalog.regexp_replace(doc::text, '("(?:[^"\\]|\\.)*")|[ \t\n\r]+', '\1', 'g')::json
               else doc end
 $$;
 revoke execute on function app_private.compact_json(json) from public;
@@ -95,16 +95,16 @@ as $$
   select case
     when activity_field_problem.type is null or activity_field_problem.type = '' then
       array['missing_required_field', 'type', 'type is required.']
-    when activity_field_problem.type !~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$' then
+    when activity_field_problem.type operator(pg_catalog.!~) '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$' then
       array['invalid_field', 'type', 'type must be 1-64 letters, digits, "_", "-", "." or ":", starting with a letter or digit.']
     when pg_catalog.char_length(activity_field_problem.title) > 500 then
       array['invalid_field', 'title', 'title must be at most 500 characters.']
     when pg_catalog.char_length(activity_field_problem.description) > 65536 then
       array['invalid_field', 'description', 'description must be at most 65536 characters.']
-    when activity_field_problem.entity_type !~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$' then
+    when activity_field_problem.entity_type operator(pg_catalog.!~) '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$' then
       array['invalid_field', 'entity_type',
             'entity_type must be 1-64 letters, digits, "_", "-", "." or ":", starting with a letter or digit.']
-    when activity_field_problem.entity_id !~ '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$' then
+    when activity_field_problem.entity_id operator(pg_catalog.!~) '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$' then
       array['invalid_field', 'entity_id', 'entity_id must be a UUID.']
     when pg_catalog.char_length(activity_field_problem.entity_name) > 500 then
       array['invalid_field', 'entity_name', 'entity_name must be at most 500 characters.']
@@ -119,7 +119,7 @@ as $$
     when pg_catalog.strpos(activity_field_problem.metadata::text, '\u') > 0
          and app_private.json_has_unstorable_escape(activity_field_problem.metadata) then
       array['invalid_field', 'metadata', 'metadata strings must be valid Unicode text without NUL characters.']
-    when activity_field_problem.metadata::text ~ '[0-9]{16}|[0-9][eE]|\.[0-9]{255}'
+    when activity_field_problem.metadata::text operator(pg_catalog.~) '[0-9]{16}|[0-9][eE]|\.[0-9]{255}'
          and app_private.json_has_inexact_number(activity_field_problem.metadata) then
       array['invalid_field', 'metadata',
             'metadata numbers must be kept exactly by an IEEE double: integers within ±(2^53-1), no overflow or underflow.']
