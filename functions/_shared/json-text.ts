@@ -76,7 +76,8 @@ export function isInexactNumber(token: string): boolean {
 export function inexactNumber(text: string): string | undefined {
   const outsideStrings = text.replace(STRING, '""');
   // Most JSON has only short numbers: nothing to look at closely.
-  if (!/\d{16}|\d[eE]|\.\d{255}/.test(outsideStrings)) return undefined;
+  // (a magnitude below 1e-307 without an exponent needs 300 fraction digits: caught by \d{16}).
+  if (!/\d{16}|\d[eE]/.test(outsideStrings)) return undefined;
   for (const [token] of outsideStrings.matchAll(NUMBER)) if (isInexactNumber(token)) return token;
   return undefined;
 }
@@ -98,49 +99,53 @@ export function parseJsonKeeping(text: string, name = "metadata"): unknown {
   return value;
 }
 
-interface Frame {
-  array: boolean;
-  /** The member's key (objects) or the element's index (arrays) of the value being read. */
-  step: string | number;
-  /** Objects: the next string is a key. */
-  expectKey: boolean;
-  /** Where the kept member's value starts, when this frame is one. */
-  keptFrom?: number;
-}
-
-/** Spans of the object values of members named `name`, with their paths from the top. */
+/**
+ * Spans of the object values of members named `name`, with their paths from the top. One pass
+ * over the text with charCodeAt, skipping strings with indexOf; a key is compared as written
+ * (a key spelled with escapes is not recognised: that member is then checked and sent as parsed).
+ */
 function objectMembers(text: string, name: string): Array<{ path: Array<string | number>; start: number; end: number }> {
   const found: Array<{ path: Array<string | number>; start: number; end: number }> = [];
-  const frames: Frame[] = [];
-  let keptDepth = -1; // frames index of the kept member being skipped, -1 when none
+  const quotedName = JSON.stringify(name);
+  // Per open container: whether it is an array, the key or index of the value being read, and
+  // (objects) whether the next string is a key.
+  const isArray: boolean[] = [];
+  const steps: Array<string | number> = [];
+  const expectKey: boolean[] = [];
+  let keptFrom = -1;
+  let keptDepth = -1;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '"') {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
       const close = stringEnd(text, i);
-      const top = frames.at(-1);
-      if (top && !top.array && top.expectKey) {
-        top.step = JSON.parse(text.slice(i, close + 1)) as string;
-        top.expectKey = false;
+      const top = isArray.length - 1;
+      if (top >= 0 && !isArray[top] && expectKey[top]) {
+        const key = text.slice(i, close + 1);
+        steps[top] = key === quotedName ? name : key.includes("\\") ? (JSON.parse(key) as string) : key.slice(1, -1);
+        expectKey[top] = false;
       }
       i = close;
-    } else if (c === "{" || c === "[") {
-      const parent = frames.at(-1);
-      const frame: Frame = { array: c === "[", step: 0, expectKey: c === "{" };
-      if (c === "{" && keptDepth < 0 && parent && !parent.array && parent.step === name) {
-        frame.keptFrom = i;
-        keptDepth = frames.length;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      const top = isArray.length - 1;
+      if (c === 0x7b && keptDepth < 0 && top >= 0 && !isArray[top] && steps[top] === name) {
+        keptFrom = i;
+        keptDepth = top + 1;
       }
-      frames.push(frame);
-    } else if (c === "}" || c === "]") {
-      const frame = frames.pop()!;
-      if (frame.keptFrom !== undefined) {
-        found.push({ path: [...frames.map((f) => f.step)], start: frame.keptFrom, end: i + 1 });
+      isArray.push(c === 0x5b);
+      steps.push(0);
+      expectKey.push(c === 0x7b);
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      isArray.pop();
+      steps.pop();
+      expectKey.pop();
+      if (keptDepth === isArray.length) {
+        found.push({ path: steps.slice(), start: keptFrom, end: i + 1 });
         keptDepth = -1;
       }
-    } else if (c === ",") {
-      const top = frames.at(-1)!;
-      if (top.array) top.step = (top.step as number) + 1;
-      else top.expectKey = true;
+    } else if (c === 0x2c /* , */) {
+      const top = isArray.length - 1;
+      if (isArray[top]) steps[top] = (steps[top] as number) + 1;
+      else expectKey[top] = true;
     }
   }
   return found;
@@ -152,7 +157,7 @@ function stringEnd(text: string, open: number): number {
   for (;;) {
     const quote = text.indexOf('"', i);
     let backslashes = 0;
-    while (text[quote - 1 - backslashes] === "\\") backslashes++;
+    while (text.charCodeAt(quote - 1 - backslashes) === 0x5c) backslashes++;
     if (backslashes % 2 === 0) return quote;
     i = quote + 1;
   }

@@ -113,13 +113,15 @@ as $$
     -- The closer looks run only when a cheap test says they might fail (most metadata has few
     -- brackets, no escapes and only short numbers); they are PL/pgSQL so that this function has
     -- no sub-query and stays inlinable.
-    when pg_catalog.length(pg_catalog.regexp_replace(activity_field_problem.metadata::text, '[^][{}]', '', 'g')) > 32
+    -- (17 levels take 17 openers; counting them with replace is ~40 times cheaper than a regex)
+    when pg_catalog.length(activity_field_problem.metadata::text)
+           - pg_catalog.length(pg_catalog.replace(pg_catalog.replace(activity_field_problem.metadata::text, '{', ''), '[', '')) > 16
          and app_private.json_nesting(activity_field_problem.metadata) > 16 then
       array['invalid_field', 'metadata', 'metadata may nest at most 16 levels deep.']
     when pg_catalog.strpos(activity_field_problem.metadata::text, '\u') > 0
          and app_private.json_has_unstorable_escape(activity_field_problem.metadata) then
       array['invalid_field', 'metadata', 'metadata strings must be valid Unicode text without NUL characters.']
-    when activity_field_problem.metadata::text operator(pg_catalog.~) '[0-9]{16}|[0-9][eE]|\.[0-9]{255}'
+    when activity_field_problem.metadata::text operator(pg_catalog.~) '[0-9]{16}|[0-9][eE]'
          and app_private.json_has_inexact_number(activity_field_problem.metadata) then
       array['invalid_field', 'metadata',
             'metadata numbers must be kept exactly by an IEEE double: integers within ±(2^53-1), no overflow or underflow.']

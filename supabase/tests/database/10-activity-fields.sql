@@ -3,7 +3,7 @@
 -- keep, nesting past 16 levels and a non-UUID entity_id are refused here as in the gateway,
 -- because PostgREST lets anyone with the anon key call api.create_activity directly.
 begin;
-select plan(32);
+select plan(34);
 
 insert into app.workspaces (id, name) values ('a0000000-0000-4000-8000-000000000000', 'Workspace A');
 insert into app.workspace_members (workspace_id, user_id)
@@ -46,6 +46,17 @@ select is(tests.refusal($$ select api.create_activity('call', metadata => '{"a":
   'PT400 invalid_field (metadata)', 'an exponent of 1000 or more is invalid_field');
 select is(tests.refusal($$ select api.create_activity('call', metadata => '{"a":1.5e-300,"b":123456789.123456789}') $$),
   'no error', 'small and long-fraction numbers a double reads are accepted');
+
+-- The same lists as the gateway's unit test (test/unit/json-text.test.ts): both sides agree.
+select is((select array_agg(t) from unnest(array['1e400', '-1e400', '9007199254740992', '-9007199254740992', '9007199254740993',
+             '9007199254740992.5', '1e16', '10000000000000000', '1e300', '1e-400', '2.2250738585072013e-308', '0e1000',
+             '1E+1000', '1e-0001000', '1e+0999', '1e-0999']) t
+            where not app_private.json_has_inexact_number(('{"n":' || t || '}')::json)), null,
+  'every number the gateway refuses is refused here');
+select is((select array_agg(t) from unnest(array['0', '-0', '0.0', '1.0', '2.50', '0.1', '9007199254740991', '-9007199254740991',
+             '1e15', '1E2', '2.2250738585072014e-308', '1.5e-300', '123456789.123456789', '0e999']) t
+            where app_private.json_has_inexact_number(('{"n":' || t || '}')::json)), null,
+  'every number the gateway keeps is kept here');
 
 -- Nesting: the top object is level 1; 16 levels pass, 17 do not; brackets in strings do not count.
 select is(tests.refusal(format($$ select api.create_activity('call', metadata => '{"a":%s1%s}') $$, repeat('[', 15), repeat(']', 15))),
