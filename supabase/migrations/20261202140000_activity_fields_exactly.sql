@@ -26,6 +26,11 @@
 -- PATCH and batch later): a SQL function without SET, so it is inlined into the caller's
 -- expression, fully qualified, returning {code, param, detail} of the first failing check, or
 -- null. Call it with the row's final values and metadata already compacted.
+--
+-- Cost (measured on PostgreSQL 15, backend CPU over 5,000 create_activity transactions, six runs
+-- each, before/after this migration): median 151 vs 130 ticks (~0.30 vs ~0.26 ms a write): no
+-- slower, as the jsonb conversion it drops cost more than the checks it adds. The field checks
+-- alone: ~7.7 µs a call for typical metadata; the closer looks run only past their cheap tests.
 
 -- JSON text without insignificant whitespace: keys, order, numbers and strings untouched.
 -- Strings are matched first (and kept, \1) so that a space inside one stays.
