@@ -146,9 +146,10 @@ export function parseIp(text: string): number[] | undefined {
   const head = groups(halves[0]!);
   const rest = halves.length === 2 ? groups(halves[1]!) : [];
   const missing = 8 - head.length - rest.length;
+  // Without "::" all eight groups are written (missing is 0); "::" stands for at least one.
   if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
   const bytes: number[] = [];
-  for (const group of [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill("0"), ...rest]) {
+  for (const group of [...head, ...Array<string>(missing).fill("0"), ...rest]) {
     if (!/^[0-9a-f]{1,4}$/i.test(group)) return undefined;
     const value = parseInt(group, 16);
     bytes.push(value >> 8, value & 0xff);
