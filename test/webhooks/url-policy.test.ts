@@ -101,6 +101,11 @@ describe("address classification beyond the registries", () => {
     expect(isPublicAddress(text)).toBe(false);
   });
 
+  test("an address in brackets, as a URL writes it, is judged like the bare one", () => {
+    expect(isPublicAddress("[2606:4700:4700::1111]")).toBe(true);
+    expect(isPublicAddress("[::1]")).toBe(false);
+  });
+
   test("IPv6 parsing", () => {
     expect(parseIp("::ffff:1.2.3.4")).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 1, 2, 3, 4]);
     expect(parseIp("1::2:3::4")).toBeUndefined();
@@ -234,6 +239,9 @@ describe("the stored form of a URL", () => {
     ["https://hooks.example.com/\x7f", "url must be ASCII without spaces: percent-encode other characters, and write an internationalised domain name in its xn-- form."],
     ["https://hooks.example.com/\x1f", "url must be ASCII without spaces: percent-encode other characters, and write an internationalised domain name in its xn-- form."],
     ["https://hooks.example.com/#", "url must not contain a fragment."],
+    ["https://hooks.example.com#@evil.example/", "url must not contain a fragment."],
+    [`https://hooks.example.com/ ${"a".repeat(2048)}`, "url must be at most 2048 characters."],
+    ["http:hooks.example.com", "url must be an absolute URL (https://host/path)."],
     ["https://hooks.example.com:65536/", "url's port must be between 1 and 65535."],
     ["https://hooks.example.com:99999/", "url's port must be between 1 and 65535."],
     ["https://hooks.example.com:0/", "url's port must be between 1 and 65535."],
