@@ -64,11 +64,10 @@ export function createSupabaseDatabase(options: SupabaseDatabaseOptions): Databa
     async rpc(request: RpcRequest): Promise<unknown> {
       // POST whatever request.readOnly says (see the top of this file). No client-side
       // retries: the caller gets a 503 with Retry-After instead of a request held for seconds.
-      const { data, error, status } = await api
-        .rpc(request.fn, request.args)
-        .setHeader("x-api-key", request.apiKey)
-        .abortSignal(AbortSignal.timeout(timeoutMs))
-        .retry(false);
+      let call = api.rpc(request.fn, request.args).setHeader("x-api-key", request.apiKey);
+      // PostgREST hands every request header to SQL (request.headers, lower-cased names).
+      if (request.idempotencyKey !== undefined) call = call.setHeader("idempotency-key", request.idempotencyKey);
+      const { data, error, status } = await call.abortSignal(AbortSignal.timeout(timeoutMs)).retry(false);
       if (error) throw fromPostgrest(error, status, options.keyFrom);
       return data;
     },
