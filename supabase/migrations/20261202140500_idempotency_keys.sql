@@ -8,7 +8,8 @@
 --   - the same key with another request (another operation or other arguments) is
 --     422 idempotency_key_reused;
 --   - the same key while its first request is still running is 409 idempotency_key_in_progress
---     (no waiting: a transaction-scoped advisory lock on the workspace and key, tried once).
+--     (no waiting: a transaction-scoped advisory lock on the workspace and key, tried once);
+--     retries of a request that has finished all replay, concurrently too (no lock needed).
 -- The response is stored in the transaction that writes the resource, so they commit together or
 -- not at all: a request refused before it ran, refused by the function's checks, or failing on a
 -- fault rolls back and stores nothing, and a corrected retry with the same key proceeds.
@@ -94,13 +95,18 @@ begin
     return null;
   end if;
   workspace := (app_private.request_api_key()).workspace_id;
-  perform app_private.lock_idempotency_key(workspace, idempotency_key);
-  -- A new statement, so (READ COMMITTED) a first request that committed before the lock was
-  -- granted is seen here.
+  -- A stored response is final: replay it without the lock, so concurrent retries of a finished
+  -- request all get it. Otherwise take the lock (409 if another request holds it) and look again
+  -- in a new statement, which (READ COMMITTED) sees a first request that committed meanwhile.
   select * into stored from app.idempotency_keys k
    where k.workspace_id = workspace and k.key = idempotency_key and k.created_at > now() - interval '24 hours';
   if not found then
-    return null;
+    perform app_private.lock_idempotency_key(workspace, idempotency_key);
+    select * into stored from app.idempotency_keys k
+     where k.workspace_id = workspace and k.key = idempotency_key and k.created_at > now() - interval '24 hours';
+    if not found then
+      return null;
+    end if;
   end if;
   if stored.fingerprint <> sha256(convert_to(operation || ' ' || request::text, 'UTF8')) then
     raise sqlstate 'PT422' using message = 'idempotency_key_reused',

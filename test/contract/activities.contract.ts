@@ -455,6 +455,19 @@ export function describeActivitiesContract(name: string, target: () => ContractT
       expect(await fixtures.activityCount(ws)).toBe(2);
     });
 
+    test("concurrent retries of a finished request all replay it (none is told it is in progress)", async () => {
+      const { fixtures } = target();
+      const ws = await fixtures.workspace();
+      // Several keys of the workspace, to stay under each key's rate limit.
+      const keys = await Promise.all(Array.from({ length: 4 }, () => fixtures.key(ws)));
+      const idempotencyKey = crypto.randomUUID();
+      const first = await post(keys[0]!, { type: "note" }, withKey(idempotencyKey));
+      expect(first.status).toBe(201);
+      const retries = await Promise.all(Array.from({ length: 32 }, (_, i) => post(keys[i % 4]!, { type: "note" }, withKey(idempotencyKey))));
+      expect(retries.map((r) => [r.status, r.headers.get("idempotent-replayed")])).toEqual(Array(32).fill([201, "true"]));
+      expect(await fixtures.activityCount(ws)).toBe(1);
+    });
+
     test("the same key with a different body → 422 idempotency_key_reused, writes nothing", async () => {
       const { fixtures } = target();
       const ws = await fixtures.workspace();
