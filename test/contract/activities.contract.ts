@@ -559,6 +559,32 @@ export function describeActivitiesContract(name: string, target: () => ContractT
 
     // Registered only where transactions run concurrently (not a skip: PGlite cannot be in this state).
     if (concurrentTransactions) test(
+      "a request failing on a transient fault (503: the statement timeout, waiting on a lock) stores nothing; its retry with the key writes",
+      async () => {
+        const { fixtures } = target();
+        const ws = await fixtures.workspace();
+        const key = await fixtures.key(ws);
+        const idempotencyKey = crypto.randomUUID();
+        const body = { type: "call", contact_id: ws.contactId };
+        const held = await fixtures.holdContact(ws);
+        try {
+          // anon's statement_timeout (3 s) ends the waiting request.
+          const failed = await post(key, body, withKey(idempotencyKey));
+          await expectError(failed, 503, "service_unavailable");
+        } finally {
+          await held.release();
+        }
+        expect(await fixtures.idempotencyKeyCount(ws)).toBe(0);
+        const retry = await post(key, body, withKey(idempotencyKey));
+        expect(retry.status).toBe(201);
+        expect(retry.headers.get("idempotent-replayed")).toBeNull();
+        expect(await fixtures.activityCount(ws)).toBe(1);
+      },
+      20_000,
+    );
+
+
+    if (concurrentTransactions) test(
       "the same key while the first request still runs → 409 idempotency_key_in_progress with Retry-After; then the first's answer",
       async () => {
         const { fixtures } = target();
