@@ -3,7 +3,7 @@
 -- key, keep a key 24 hours and purge expired ones as they store; the api functions that create
 -- something replay instead of writing again.
 begin;
-select plan(33);
+select plan(37);
 
 -- Fixture, as the owner: workspace A (a key that writes activities and webhooks, one that reads
 -- only), workspace B with a key.
@@ -40,7 +40,7 @@ select throws_ok($$ select * from app.idempotency_keys $$, '42501', null, 'anon 
 select throws_ok($$ insert into app.idempotency_keys (workspace_id, key, fingerprint, response)
                     values ('b0000000-0000-4000-8000-000000000000', 'k1', sha256(''), '{}') $$,
   '42501', null, 'nor write into it');
-select throws_ok($$ select app_private.purge_idempotency_keys(100) $$, '42501', null,
+select throws_ok($$ select app_private.purge_idempotency_keys() $$, '42501', null,
   'nor run the purge (the owner''s, and the helpers'')');
 
 -- The header.
@@ -120,6 +120,17 @@ select is(api.rotate_webhook_endpoint_secret(substr((:'first_create'::json -> 'w
   'a retried rotation with the same key answers the secret the first one issued');
 reset role;
 select is((select count(*)::int from app.webhook_secrets), 2, 'and issued one secret, not two');
+
+-- An activity recorded once, its activity.created queued once (the endpoint above subscribes).
+call pg_temp.use_key_with('a', 'activity-1');
+select api.create_activity('call', 'Discovery call')::text as first_activity \gset
+select is(api.create_activity('call', 'Discovery call')::text, '{"idempotent_replayed":true,' || substr(:'first_activity', 2),
+  'api.create_activity with the same key and arguments replays its first result');
+select is(tests.refusal($$ select api.create_activity('call', 'Another call') $$),
+  'PT422 idempotency_key_reused (Idempotency-Key)', 'other arguments: idempotency_key_reused');
+reset role;
+select is((select count(*)::int from app.activities), 1, 'one activity written');
+select is((select count(*)::int from app.webhook_events where type = 'activity.created'), 1, 'one activity.created queued');
 
 select * from finish();
 rollback;
