@@ -34,7 +34,9 @@
 
 create table app.idempotency_keys (
   workspace_id uuid not null references app.workspaces (id) on delete cascade,
-  key text not null check (key ~ '^[\x20-\x7e]{1,255}$'),
+  -- Opaque and case-sensitive: compared byte for byte (collation "C"), which also spares the
+  -- primary key's comparisons the database locale's rules.
+  key text collate "C" not null check (key ~ '^[\x20-\x7e]{1,255}$'),
   -- sha256 of the function's name and its arguments as JSON.
   fingerprint bytea not null check (octet_length(fingerprint) = 32),
   -- The function's result, kept as json (not jsonb) so a replay is byte for byte the first.
