@@ -44,6 +44,9 @@ select set_eq(
     'app_private.request_api_key()',
     'app_private.require_scope(text)',
     'app_private.key_workspace_with_scope(text[])',
+    -- the timelines: whether the key's own workspace (activities:read) has this contact / deal
+    'app_private.key_sees_contact(uuid)',
+    'app_private.key_sees_deal(uuid)',
     -- webhooks: each checks the key's workspace and scope
     'app_private.issue_webhook_secret(uuid)',
     'app_private.webhook_delivery_in_flight(uuid)',
