@@ -16,7 +16,8 @@ export const TIMELINE_PAGE_DEFAULT = 25;
 export const TIMELINE_PAGE_MAX = 100;
 export const TIMELINE_TYPES_MAX = 20;
 
-const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+const TYPE = "[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}";
+const IDENTIFIER = new RegExp(`^${TYPE}$`);
 const UUID_ANY_CASE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 // RFC 3339 date-time. A space where the offset's sign belongs is a `+` that was not
 // percent-encoded (a query string decodes `+` as a space): read as the `+` it was.
@@ -59,20 +60,17 @@ const instant = (field: string, about: string) =>
 const TYPE_FILTER_MESSAGE =
   `type must be 1 to ${TIMELINE_TYPES_MAX} activity types, each 1-64 letters, digits, "_", "-", "." or ":", starting with a letter or digit.`;
 
-/** `type=call&type=email` and `type=call,email` alike. */
+/** `type=call&type=email` and `type=call,email` alike; the document states the first form. */
 const typeFilter = v.pipe(
-  v.array(v.pipe(v.string(), v.metadata({ pattern: IDENTIFIER.source, examples: ["call"] }))),
-  // On the whole list, so that `param` is "type" whichever type is refused.
-  v.check((types: string[]) => types.every((type) => IDENTIFIER.test(type)), TYPE_FILTER_MESSAGE),
+  // Each value one type or several, comma-separated.
+  v.array(v.pipe(v.string(), v.metadata({ pattern: `^${TYPE}(,${TYPE})*$`, examples: ["call"] }))),
   v.description(
     `Only these types: repeat the parameter (\`type=call&type=email\`) or separate them with commas (\`type=call,email\`); at most ${TIMELINE_TYPES_MAX}.`,
   ),
-);
-const splitTypes = v.pipe(
-  v.array(v.string()),
   v.transform((values: string[]) => values.flatMap((value) => value.split(","))),
   v.check((types: string[]) => types.length <= TIMELINE_TYPES_MAX, TYPE_FILTER_MESSAGE),
-  typeFilter,
+  // On the whole list, so that `param` is "type" whichever type is refused.
+  v.check((types: string[]) => types.every((type) => IDENTIFIER.test(type)), TYPE_FILTER_MESSAGE),
 );
 
 const filters = {
@@ -84,7 +82,7 @@ const filters = {
     ),
   ),
   entity_id: v.optional(uuidFilter("entity_id", "Only activities about this entity (a UUID); given together with entity_type.")),
-  type: v.optional(splitTypes),
+  type: v.optional(typeFilter),
   created_after: v.optional(instant("created_after", "Only activities recorded strictly after this instant (RFC 3339, any offset; full precision, not only the second shown).")),
   created_before: v.optional(instant("created_before", "Only activities recorded strictly before this instant (RFC 3339, any offset).")),
   limit: v.pipe(
