@@ -10,10 +10,12 @@
 -- inclusive, and the cursor is refused when that row is not the first one found — another
 -- workspace's activity, a missing one and one filtered out answer exactly alike.
 --
--- Optional filters are written `(param is null or …)` in one statement, and the function plans
--- it for the values of each call (plan_cache_mode = force_custom_plan): the absent filters fold
--- away and the planner picks the index of the ones given. A cached generic plan would have to
--- serve every combination with one index.
+-- The page is read by one of five statements, one per index (the contact's, the deal's, the
+-- entity's, one type's, the workspace's), chosen by the filters given; the other filters are
+-- conditions on the rows that index yields, and the time window and the cursor are bounds of
+-- the index range (null bounds become ±infinity). Each statement keeps one cached plan that
+-- is right for every call: planning the page afresh on each call, for the filters at hand,
+-- cost more than the rest of the call (measured: 200 of 465 µs of CPU for a 25-row page).
 --
 -- Others may reuse it (a batch read, a listing after an update): every filter is a parameter,
 -- `timeline_of` names the contact or deal whose timeline it is (404 when the key cannot see it).
@@ -56,8 +58,7 @@ create function api.list_activities(
   starting_after uuid default null,
   timeline_of text default null
 ) returns json
-language plpgsql volatile security invoker
-set search_path = '' set plan_cache_mode = force_custom_plan
+language plpgsql volatile security invoker set search_path = ''
 as $$
 declare
   key app_private.api_key_context := app_private.require_scope('activities:read');
@@ -77,8 +78,9 @@ declare
     when list_activities.entity_id !~ '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$' then
       array['invalid_field', 'entity_id', 'entity_id must be a UUID.']
     when cardinality(list_activities.types) not between 1 and 20
-      or exists (select from unnest(list_activities.types) t
-                  where t is null or t !~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$') then
+      or array_position(list_activities.types, null) is not null
+      or strpos(array_to_string(list_activities.types, ''), ',') > 0
+      or array_to_string(list_activities.types, ',') !~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}(,[A-Za-z0-9][A-Za-z0-9_.:-]{0,63})*$' then
       array['invalid_field', 'type',
             'type must be 1 to 20 types, each 1-64 letters, digits, "_", "-", "." or ":", starting with a letter or digit.']
     when list_activities.max_results is null or list_activities.max_results not between 1 and 100 then
@@ -88,6 +90,13 @@ declare
   entity_key text := lower(list_activities.entity_id);
   -- With a cursor, the cursor row comes first and is not part of the page.
   skip integer := (list_activities.starting_after is not null)::integer;
+  cursor_refused constant text := 'starting_after must be the id of the last activity of the previous page of this same listing.';
+  cursor_at timestamptz;
+  after_at timestamptz;
+  before_at timestamptz;
+  upto_at timestamptz;
+  upto_id uuid;
+  page_size integer;
   candidates app.activities[];
   has_more boolean;
 begin
@@ -102,28 +111,79 @@ begin
       detail = format('No deal with id %s exists in this workspace.', list_activities.deal_id);
   end if;
 
-  -- The row from the columns anon may read (api_key_id is not one of them).
-  candidates := array(
-    select row(a.id, a.workspace_id, a.type, a.title, a.description, a.contact_id, a.deal_id, a.entity_type,
-               a.entity_id, a.entity_name, a.metadata, a.created_by_user_id, null, a.created_at)::app.activities
-      from app.activities a
-     where a.workspace_id = key.workspace_id
-       and (list_activities.contact_id is null or a.contact_id = list_activities.contact_id)
-       and (list_activities.deal_id is null or a.deal_id = list_activities.deal_id)
-       and (list_activities.entity_type is null
-            or (a.entity_type = list_activities.entity_type and a.entity_id = entity_key))
-       and (list_activities.types is null or a.type = any (list_activities.types))
-       and (list_activities.created_after is null or a.created_at > list_activities.created_after)
-       and (list_activities.created_before is null or a.created_at < list_activities.created_before)
-       and (list_activities.starting_after is null
-            or (a.created_at, a.id) <= ((select c.created_at from app.activities c where c.id = list_activities.starting_after),
-                                        list_activities.starting_after))
-     order by a.created_at desc, a.id desc
-     limit list_activities.max_results + skip + 1
-  );
+  -- The cursor's place in the order; a cursor the key cannot see is refused at once.
+  if list_activities.starting_after is not null then
+    select c.created_at into cursor_at from app.activities c where c.id = list_activities.starting_after;
+    if not found then
+      perform app_private.raise_invalid('invalid_field', 'starting_after', cursor_refused);
+    end if;
+  end if;
+  after_at := coalesce(list_activities.created_after, '-infinity');
+  before_at := coalesce(list_activities.created_before, 'infinity');
+  upto_at := coalesce(cursor_at, 'infinity');
+  upto_id := coalesce(list_activities.starting_after, 'ffffffff-ffff-ffff-ffff-ffffffffffff');
+  page_size := list_activities.max_results + skip + 1;
+
+  -- Each statement: the row from the columns anon may read (api_key_id is not one of them), the
+  -- index's own condition first, the time window and the cursor as the index range, then the
+  -- other filters. The same conditions in each, so that a cursor's listing is the same rows
+  -- whichever index reads it.
+  if list_activities.contact_id is not null then
+    candidates := array(
+      select row(a.id, a.workspace_id, a.type, a.title, a.description, a.contact_id, a.deal_id, a.entity_type,
+                 a.entity_id, a.entity_name, a.metadata, a.created_by_user_id, null, a.created_at)::app.activities
+        from app.activities a
+       where a.contact_id = list_activities.contact_id and a.workspace_id = key.workspace_id
+         and a.created_at > after_at and a.created_at < before_at and (a.created_at, a.id) <= (upto_at, upto_id)
+         and (list_activities.deal_id is null or a.deal_id = list_activities.deal_id)
+         and (list_activities.entity_type is null or (a.entity_type = list_activities.entity_type and a.entity_id = entity_key))
+         and (list_activities.types is null or a.type = any (list_activities.types))
+       order by a.created_at desc, a.id desc
+       limit page_size);
+  elsif list_activities.deal_id is not null then
+    candidates := array(
+      select row(a.id, a.workspace_id, a.type, a.title, a.description, a.contact_id, a.deal_id, a.entity_type,
+                 a.entity_id, a.entity_name, a.metadata, a.created_by_user_id, null, a.created_at)::app.activities
+        from app.activities a
+       where a.deal_id = list_activities.deal_id and a.workspace_id = key.workspace_id
+         and a.created_at > after_at and a.created_at < before_at and (a.created_at, a.id) <= (upto_at, upto_id)
+         and (list_activities.entity_type is null or (a.entity_type = list_activities.entity_type and a.entity_id = entity_key))
+         and (list_activities.types is null or a.type = any (list_activities.types))
+       order by a.created_at desc, a.id desc
+       limit page_size);
+  elsif list_activities.entity_type is not null then
+    candidates := array(
+      select row(a.id, a.workspace_id, a.type, a.title, a.description, a.contact_id, a.deal_id, a.entity_type,
+                 a.entity_id, a.entity_name, a.metadata, a.created_by_user_id, null, a.created_at)::app.activities
+        from app.activities a
+       where a.workspace_id = key.workspace_id and a.entity_type = list_activities.entity_type and a.entity_id = entity_key
+         and a.created_at > after_at and a.created_at < before_at and (a.created_at, a.id) <= (upto_at, upto_id)
+         and (list_activities.types is null or a.type = any (list_activities.types))
+       order by a.created_at desc, a.id desc
+       limit page_size);
+  elsif cardinality(list_activities.types) = 1 then
+    candidates := array(
+      select row(a.id, a.workspace_id, a.type, a.title, a.description, a.contact_id, a.deal_id, a.entity_type,
+                 a.entity_id, a.entity_name, a.metadata, a.created_by_user_id, null, a.created_at)::app.activities
+        from app.activities a
+       where a.workspace_id = key.workspace_id and a.type = list_activities.types[1]
+         and a.created_at > after_at and a.created_at < before_at and (a.created_at, a.id) <= (upto_at, upto_id)
+       order by a.created_at desc, a.id desc
+       limit page_size);
+  else
+    candidates := array(
+      select row(a.id, a.workspace_id, a.type, a.title, a.description, a.contact_id, a.deal_id, a.entity_type,
+                 a.entity_id, a.entity_name, a.metadata, a.created_by_user_id, null, a.created_at)::app.activities
+        from app.activities a
+       where a.workspace_id = key.workspace_id
+         and a.created_at > after_at and a.created_at < before_at and (a.created_at, a.id) <= (upto_at, upto_id)
+         and (list_activities.types is null or a.type = any (list_activities.types))
+       order by a.created_at desc, a.id desc
+       limit page_size);
+  end if;
+  -- The cursor row, when it belongs to this listing, is the first row read (the range includes it).
   if skip = 1 and (cardinality(candidates) = 0 or (candidates[1]).id <> list_activities.starting_after) then
-    perform app_private.raise_invalid('invalid_field', 'starting_after',
-      'starting_after must be the id of the last activity of the previous page of this same listing.');
+    perform app_private.raise_invalid('invalid_field', 'starting_after', cursor_refused);
   end if;
   has_more := cardinality(candidates) > list_activities.max_results + skip;
   return json_build_object(
