@@ -25,24 +25,24 @@
 create function app_private.key_sees_contact(contact_id uuid) returns boolean
 language plpgsql stable security definer set search_path = ''
 as $$
+declare
+  -- Resolved once, before the query: in its WHERE clause the planner would also evaluate it
+  -- (a stable function) to estimate selectivity — a second key lookup.
+  workspace uuid := app_private.key_workspace_with_scope(array['activities:read']);
 begin
-  return exists (
-    select from app.contacts c
-     where c.id = key_sees_contact.contact_id
-       and c.workspace_id = app_private.key_workspace_with_scope(array['activities:read'])
-  );
+  return exists (select from app.contacts c where c.id = key_sees_contact.contact_id and c.workspace_id = workspace);
 end;
 $$;
 
 create function app_private.key_sees_deal(deal_id uuid) returns boolean
 language plpgsql stable security definer set search_path = ''
 as $$
+declare
+  -- Resolved once, before the query: in its WHERE clause the planner would also evaluate it
+  -- (a stable function) to estimate selectivity — a second key lookup.
+  workspace uuid := app_private.key_workspace_with_scope(array['activities:read']);
 begin
-  return exists (
-    select from app.deals d
-     where d.id = key_sees_deal.deal_id
-       and d.workspace_id = app_private.key_workspace_with_scope(array['activities:read'])
-  );
+  return exists (select from app.deals d where d.id = key_sees_deal.deal_id and d.workspace_id = workspace);
 end;
 $$;
 
