@@ -10,7 +10,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List activities
+         * @description The workspace's activities, filtered by contact, deal, entity, type and time. Newest first; `limit` per page (1–100, default 25). For the next page send `starting_after` = `next_cursor`: pages are cut by (creation time, id), so an activity that existed when the first page was read is listed exactly once however many are recorded meanwhile (new ones appear on a new first page), and a read sees the caller's own writes at once. A bad filter, limit or cursor is `400 invalid_field` naming the parameter; so is a cursor from another listing or workspace.
+         *
+         *     Requires an API key with the `activities:read` scope.
+         */
+        get: operations["listActivities"];
         put?: never;
         /**
          * Record an activity
@@ -41,6 +47,50 @@ export interface paths {
          *     Requires an API key with the `activities:read` scope.
          */
         get: operations["getActivity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contacts/{contact_id}/activities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a contact's activities
+         * @description The contact's timeline; the other filters of `GET /v1/activities` apply too. Newest first; `limit` per page (1–100, default 25). For the next page send `starting_after` = `next_cursor`: pages are cut by (creation time, id), so an activity that existed when the first page was read is listed exactly once however many are recorded meanwhile (new ones appear on a new first page), and a read sees the caller's own writes at once. A bad filter, limit or cursor is `400 invalid_field` naming the parameter; so is a cursor from another listing or workspace.
+         *
+         *     Requires an API key with the `activities:read` scope.
+         */
+        get: operations["listContactActivities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/deals/{deal_id}/activities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a deal's activities
+         * @description The deal's timeline; the other filters of `GET /v1/activities` apply too. Newest first; `limit` per page (1–100, default 25). For the next page send `starting_after` = `next_cursor`: pages are cut by (creation time, id), so an activity that existed when the first page was read is listed exactly once however many are recorded meanwhile (new ones appear on a new first page), and a read sees the caller's own writes at once. A bad filter, limit or cursor is `400 invalid_field` naming the parameter; so is a cursor from another listing or workspace.
+         *
+         *     Requires an API key with the `activities:read` scope.
+         */
+        get: operations["listDealActivities"];
         put?: never;
         post?: never;
         delete?: never;
@@ -291,6 +341,18 @@ export interface components {
                 activity: components["schemas"]["Activity"];
             };
         };
+        ActivityList: {
+            data: {
+                activities: components["schemas"]["Activity"][];
+            };
+            /** @description Whether a next page exists: ask for it with starting_after = next_cursor. */
+            has_more: boolean;
+            /**
+             * @description The id of this page's last activity when has_more, else null.
+             * @example act_7f3c4d2a-1b8e-4a9c-9d6f-2e5b8c7a1f3d
+             */
+            next_cursor: string | null;
+        };
         CreateActivityRequest: {
             /** @description What happened. Free-form, custom types allowed: e.g. call, email, email_sent, email_replied, meeting, note, task_completed, ai_action, acme:demo.booked. */
             type: string;
@@ -501,6 +563,217 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listActivities: {
+        parameters: {
+            query?: {
+                /** @description Only activities on this contact's timeline. */
+                contact_id?: string;
+                /** @description Only activities on this deal's timeline. */
+                deal_id?: string;
+                /** @description Only activities about this kind of entity; given together with entity_id. */
+                entity_type?: string;
+                /** @description Only activities about this entity (a UUID); given together with entity_type. */
+                entity_id?: string;
+                /** @description Only these types: repeat the parameter (`type=call&type=email`) or separate them with commas (`type=call,email`); at most 20. */
+                type?: string[];
+                /** @description Only activities recorded strictly after this instant (RFC 3339, any offset; full precision, not only the second shown). */
+                created_after?: string;
+                /** @description Only activities recorded strictly before this instant (RFC 3339, any offset). */
+                created_before?: string;
+                /** @description Page size. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page: the id of its last activity. It must come from this same listing (same filters); omit it for the first page. */
+                starting_after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of activities, newest first. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The limit and its window in seconds, e.g. `100;w=10`. On every response to a request with a well-formed key that reached the limiter. */
+                    "RateLimit-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "activities": [
+                     *           {
+                     *             "id": "act_7f3c4d2a-1b8e-4a9c-9d6f-2e5b8c7a1f3d",
+                     *             "type": "call",
+                     *             "title": "Discovery call with Jane",
+                     *             "description": "Discussed Q2 outsourcing plans; next step is proposal.",
+                     *             "contact_id": "123e4567-e89b-12d3-a456-426614174000",
+                     *             "deal_id": "3f8e1d2c-4b5a-6d7e-8f9a-0b1c2d3e4f5a",
+                     *             "entity_type": null,
+                     *             "entity_id": null,
+                     *             "entity_name": null,
+                     *             "metadata": {
+                     *               "duration_minutes": 32,
+                     *               "direction": "outbound"
+                     *             },
+                     *             "created_by_user_id": "9a8b7c6d-5e4f-3a2b-1c0d-9e8f7a6b5c4d",
+                     *             "created_date": "2026-04-17T14:23:05Z"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "has_more": true,
+                     *       "next_cursor": "act_7f3c4d2a-1b8e-4a9c-9d6f-2e5b8c7a1f3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ActivityList"];
+                };
+            };
+            /**
+             * @description Bad request:
+             *     - `invalid_field`: a field or parameter of the wrong type or outside its rules, or an unknown field (`param` names it)
+             */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_field";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized:
+             *     - `invalid_key`: no key, or a malformed, unknown, expired or revoked one
+             */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_key";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Forbidden:
+             *     - `insufficient_permissions`: the key lacks the operation's scope
+             */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "insufficient_permissions";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Too many requests:
+             *     - `rate_limited`: over the key's rate limit, or too many keys the server refused came from the client's address; retry after `Retry-After` seconds
+             */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Requests allowed per window for this API key. Sent once the rate limiter has answered for the request (every keyed request unless the limiter was unreachable). */
+                    "RateLimit-Limit": number;
+                    /** @description Requests left in the current window for this API key. */
+                    "RateLimit-Remaining": number;
+                    /** @description Seconds until the window frees capacity again. */
+                    "RateLimit-Reset": number;
+                    /** @description The limit and its window in seconds, e.g. `100;w=10`. On every response to a request with a well-formed key that reached the limiter. */
+                    "RateLimit-Policy": string;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Internal error:
+             *     - `internal_error`: a bug: the cause is logged under the request id, never sent
+             */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal_error";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Service unavailable:
+             *     - `service_unavailable`: the database (or, with RATE_LIMIT_FAIL_CLOSED, the rate limiter) is unavailable; retry after `Retry-After` seconds
+             */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
     createActivity: {
         parameters: {
             query?: never;
@@ -941,6 +1214,474 @@ export interface operations {
                         error: {
                             /** @enum {string} */
                             code: "activity_not_found";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Too many requests:
+             *     - `rate_limited`: over the key's rate limit, or too many keys the server refused came from the client's address; retry after `Retry-After` seconds
+             */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Requests allowed per window for this API key. Sent once the rate limiter has answered for the request (every keyed request unless the limiter was unreachable). */
+                    "RateLimit-Limit": number;
+                    /** @description Requests left in the current window for this API key. */
+                    "RateLimit-Remaining": number;
+                    /** @description Seconds until the window frees capacity again. */
+                    "RateLimit-Reset": number;
+                    /** @description The limit and its window in seconds, e.g. `100;w=10`. On every response to a request with a well-formed key that reached the limiter. */
+                    "RateLimit-Policy": string;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Internal error:
+             *     - `internal_error`: a bug: the cause is logged under the request id, never sent
+             */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal_error";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Service unavailable:
+             *     - `service_unavailable`: the database (or, with RATE_LIMIT_FAIL_CLOSED, the rate limiter) is unavailable; retry after `Retry-After` seconds
+             */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listContactActivities: {
+        parameters: {
+            query?: {
+                /** @description Only activities on this deal's timeline. */
+                deal_id?: string;
+                /** @description Only activities about this kind of entity; given together with entity_id. */
+                entity_type?: string;
+                /** @description Only activities about this entity (a UUID); given together with entity_type. */
+                entity_id?: string;
+                /** @description Only these types: repeat the parameter (`type=call&type=email`) or separate them with commas (`type=call,email`); at most 20. */
+                type?: string[];
+                /** @description Only activities recorded strictly after this instant (RFC 3339, any offset; full precision, not only the second shown). */
+                created_after?: string;
+                /** @description Only activities recorded strictly before this instant (RFC 3339, any offset). */
+                created_before?: string;
+                /** @description Page size. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page: the id of its last activity. It must come from this same listing (same filters); omit it for the first page. */
+                starting_after?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The contact's id (a UUID). */
+                contact_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the contact's activities, newest first. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The limit and its window in seconds, e.g. `100;w=10`. On every response to a request with a well-formed key that reached the limiter. */
+                    "RateLimit-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "activities": [
+                     *           {
+                     *             "id": "act_7f3c4d2a-1b8e-4a9c-9d6f-2e5b8c7a1f3d",
+                     *             "type": "call",
+                     *             "title": "Discovery call with Jane",
+                     *             "description": "Discussed Q2 outsourcing plans; next step is proposal.",
+                     *             "contact_id": "123e4567-e89b-12d3-a456-426614174000",
+                     *             "deal_id": "3f8e1d2c-4b5a-6d7e-8f9a-0b1c2d3e4f5a",
+                     *             "entity_type": null,
+                     *             "entity_id": null,
+                     *             "entity_name": null,
+                     *             "metadata": {
+                     *               "duration_minutes": 32,
+                     *               "direction": "outbound"
+                     *             },
+                     *             "created_by_user_id": "9a8b7c6d-5e4f-3a2b-1c0d-9e8f7a6b5c4d",
+                     *             "created_date": "2026-04-17T14:23:05Z"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "has_more": true,
+                     *       "next_cursor": "act_7f3c4d2a-1b8e-4a9c-9d6f-2e5b8c7a1f3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ActivityList"];
+                };
+            };
+            /**
+             * @description Bad request:
+             *     - `invalid_field`: a field or parameter of the wrong type or outside its rules, or an unknown field (`param` names it)
+             */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_field";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized:
+             *     - `invalid_key`: no key, or a malformed, unknown, expired or revoked one
+             */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_key";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Forbidden:
+             *     - `insufficient_permissions`: the key lacks the operation's scope
+             */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "insufficient_permissions";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Not found:
+             *     - `contact_not_found`: no such contact in the key's workspace (another workspace's is indistinguishable)
+             */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "contact_not_found";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Too many requests:
+             *     - `rate_limited`: over the key's rate limit, or too many keys the server refused came from the client's address; retry after `Retry-After` seconds
+             */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Requests allowed per window for this API key. Sent once the rate limiter has answered for the request (every keyed request unless the limiter was unreachable). */
+                    "RateLimit-Limit": number;
+                    /** @description Requests left in the current window for this API key. */
+                    "RateLimit-Remaining": number;
+                    /** @description Seconds until the window frees capacity again. */
+                    "RateLimit-Reset": number;
+                    /** @description The limit and its window in seconds, e.g. `100;w=10`. On every response to a request with a well-formed key that reached the limiter. */
+                    "RateLimit-Policy": string;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Internal error:
+             *     - `internal_error`: a bug: the cause is logged under the request id, never sent
+             */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal_error";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Service unavailable:
+             *     - `service_unavailable`: the database (or, with RATE_LIMIT_FAIL_CLOSED, the rate limiter) is unavailable; retry after `Retry-After` seconds
+             */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listDealActivities: {
+        parameters: {
+            query?: {
+                /** @description Only activities on this contact's timeline. */
+                contact_id?: string;
+                /** @description Only activities about this kind of entity; given together with entity_id. */
+                entity_type?: string;
+                /** @description Only activities about this entity (a UUID); given together with entity_type. */
+                entity_id?: string;
+                /** @description Only these types: repeat the parameter (`type=call&type=email`) or separate them with commas (`type=call,email`); at most 20. */
+                type?: string[];
+                /** @description Only activities recorded strictly after this instant (RFC 3339, any offset; full precision, not only the second shown). */
+                created_after?: string;
+                /** @description Only activities recorded strictly before this instant (RFC 3339, any offset). */
+                created_before?: string;
+                /** @description Page size. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page: the id of its last activity. It must come from this same listing (same filters); omit it for the first page. */
+                starting_after?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The deal's id (a UUID). */
+                deal_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the deal's activities, newest first. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The limit and its window in seconds, e.g. `100;w=10`. On every response to a request with a well-formed key that reached the limiter. */
+                    "RateLimit-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "activities": [
+                     *           {
+                     *             "id": "act_7f3c4d2a-1b8e-4a9c-9d6f-2e5b8c7a1f3d",
+                     *             "type": "call",
+                     *             "title": "Discovery call with Jane",
+                     *             "description": "Discussed Q2 outsourcing plans; next step is proposal.",
+                     *             "contact_id": "123e4567-e89b-12d3-a456-426614174000",
+                     *             "deal_id": "3f8e1d2c-4b5a-6d7e-8f9a-0b1c2d3e4f5a",
+                     *             "entity_type": null,
+                     *             "entity_id": null,
+                     *             "entity_name": null,
+                     *             "metadata": {
+                     *               "duration_minutes": 32,
+                     *               "direction": "outbound"
+                     *             },
+                     *             "created_by_user_id": "9a8b7c6d-5e4f-3a2b-1c0d-9e8f7a6b5c4d",
+                     *             "created_date": "2026-04-17T14:23:05Z"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "has_more": true,
+                     *       "next_cursor": "act_7f3c4d2a-1b8e-4a9c-9d6f-2e5b8c7a1f3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ActivityList"];
+                };
+            };
+            /**
+             * @description Bad request:
+             *     - `invalid_field`: a field or parameter of the wrong type or outside its rules, or an unknown field (`param` names it)
+             */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_field";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized:
+             *     - `invalid_key`: no key, or a malformed, unknown, expired or revoked one
+             */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_key";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Forbidden:
+             *     - `insufficient_permissions`: the key lacks the operation's scope
+             */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "insufficient_permissions";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Not found:
+             *     - `deal_not_found`: no such deal in the key's workspace (another workspace's is indistinguishable)
+             */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "deal_not_found";
                         };
                     };
                 };

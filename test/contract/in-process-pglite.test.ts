@@ -12,6 +12,7 @@ import { createApp } from "../../functions/api-gateway/app.ts";
 import { createServices } from "../../functions/api-gateway/services.ts";
 import { Fixtures } from "../support/fixtures.ts";
 import { type ContractTarget, describeActivitiesContract } from "./activities.contract.ts";
+import { describeTimelineContract } from "./timeline.contract.ts";
 
 let target: ContractTarget;
 let pg: PGlite;
@@ -37,3 +38,4 @@ afterAll(async () => {
 
 // PGlite runs one transaction at a time: no request can find another still running.
 describeActivitiesContract("in-process, PGlite", () => target, { concurrentTransactions: false });
+describeTimelineContract("in-process, PGlite", () => target);

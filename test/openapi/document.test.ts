@@ -38,7 +38,7 @@ describe("coverage", () => {
     ];
     const documented = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
     expect(served.sort()).toEqual(documented.sort());
-    expect(documented).toHaveLength(12);
+    expect(documented).toHaveLength(15);
   });
 
   test("each /v1 operation states the key scope it needs; the reference is public", () => {
@@ -169,6 +169,29 @@ describe("rules and examples come from the schemas and the public doc", () => {
     const [limit, startingAfter] = operation("/v1/webhook_endpoints", "get").parameters as AnyObject[];
     expect(limit).toEqual({ name: "limit", in: "query", required: false, description: "Page size.", schema: { type: "integer", default: 20, minimum: 1, maximum: 100 } });
     expect(startingAfter).toMatchObject({ name: "starting_after", in: "query", required: false, schema: { type: "string", pattern: expect.stringMatching(/^\^we_/) } });
+  });
+
+  test("the timeline listings: their filters as query parameters, one page shape, the contact's and the deal's 404", () => {
+    const parameters = (path: string) => Object.fromEntries((operation(path, "get").parameters as AnyObject[]).map((p) => [`${p.in} ${p.name}`, p.schema]));
+    const filters = ["entity_type", "entity_id", "type", "created_after", "created_before", "limit", "starting_after"].map((name) => `query ${name}`);
+    expect(Object.keys(parameters("/v1/activities"))).toEqual(["query contact_id", "query deal_id", ...filters]);
+    expect(Object.keys(parameters("/v1/contacts/{contact_id}/activities"))).toEqual(["path contact_id", "query deal_id", ...filters]);
+    expect(Object.keys(parameters("/v1/deals/{deal_id}/activities"))).toEqual(["path deal_id", "query contact_id", ...filters]);
+    const query = parameters("/v1/activities");
+    expect(query["query type"]).toMatchObject({ type: "array", items: { type: "string", pattern: expect.stringContaining(",") } });
+    expect(query["query created_after"]).toMatchObject({ type: "string", format: "date-time" });
+    expect(query["query entity_id"]).toMatchObject({ type: "string", format: "uuid" });
+    expect(query["query limit"]).toEqual({ type: "integer", default: 25, minimum: 1, maximum: 100 });
+    expect(query["query starting_after"]).toMatchObject({ pattern: expect.stringMatching(/^\^act_/) });
+    for (const path of ["/v1/activities", "/v1/contacts/{contact_id}/activities", "/v1/deals/{deal_id}/activities"]) {
+      expect(operation(path, "get").responses[200].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/ActivityList" });
+      expect(codesAt(path, "get", 400)).toEqual(["invalid_field"]);
+      expect(Object.values(operation(path, "get").security[0])).toEqual([["activities:read"]]);
+    }
+    expect(document.components.schemas!.ActivityList).toMatchObject({ required: ["data", "has_more", "next_cursor"] });
+    expect(statuses("/v1/activities", "get")).not.toContain(404);
+    expect(codesAt("/v1/contacts/{contact_id}/activities", "get", 404)).toEqual(["contact_not_found"]);
+    expect(codesAt("/v1/deals/{deal_id}/activities", "get", 404)).toEqual(["deal_not_found"]);
   });
 
   test("the request and response examples of POST /v1/activities are the public doc's", async () => {

@@ -18,6 +18,9 @@ type CreateBadRequest = paths["/v1/activities"]["post"]["responses"][400]["conte
 type EndpointPage = paths["/v1/webhook_endpoints"]["get"]["responses"][200]["content"]["application/json"];
 type EndpointQuery = NonNullable<paths["/v1/webhook_endpoints"]["get"]["parameters"]["query"]>;
 type Activity = components["schemas"]["Activity"];
+type TimelineQuery = NonNullable<paths["/v1/contacts/{contact_id}/activities"]["get"]["parameters"]["query"]>;
+type Timeline = paths["/v1/contacts/{contact_id}/activities"]["get"]["responses"][200]["content"]["application/json"];
+type TimelineNotFound = paths["/v1/contacts/{contact_id}/activities"]["get"]["responses"][404]["content"]["application/json"];
 
 describe("the types with plain fetch against the running Node server", () => {
   const KEY = `wbk_${"5e".repeat(32)}`;
@@ -58,6 +61,19 @@ describe("the types with plain fetch against the running Node server", () => {
     const got = await fetch(`${server.baseUrl}${created.headers.get("location")}`, { headers });
     expect(got.status).toBe(200);
     expect(((await got.json()) as Got).data.activity).toEqual(activity);
+
+    const filter: TimelineQuery = { type: ["call", "email"], limit: 10 };
+    const timeline = await fetch(`${api}/v1/contacts/${body.contact_id}/activities?type=${filter.type!.join(",")}&limit=${filter.limit}`, { headers });
+    expect(timeline.status).toBe(200);
+    const page1: Timeline = (await timeline.json()) as Timeline;
+    expect(page1.data.activities[0]).toEqual(activity);
+    const cursor: string | null = page1.next_cursor;
+    expect(cursor === null || cursor.startsWith("act_")).toBe(true);
+    const noContact = await fetch(`${api}/v1/contacts/00000000-0000-4000-8000-000000000000/activities`, { headers });
+    expect(((await noContact.json()) as TimelineNotFound).error.code satisfies "contact_not_found").toBe("contact_not_found");
+    // @ts-expect-error limit is a number
+    const badLimit: TimelineQuery = { limit: "10" };
+    expect(badLimit).toBeDefined();
 
     const query: EndpointQuery = { limit: 5 };
     const page = await fetch(`${api}/v1/webhook_endpoints?limit=${query.limit}`, { headers });

@@ -19,6 +19,17 @@ export interface KeyOptions {
   revoked?: boolean;
 }
 
+/** An activity written straight into the table, for a timeline with chosen times. */
+export interface ActivityRow {
+  type?: string;
+  contactId?: string | null;
+  dealId?: string | null;
+  entityType?: string | null;
+  entityId?: string | null;
+  /** Default: now. */
+  createdAt?: string;
+}
+
 export class Fixtures {
   constructor(readonly db: SqlExecutor) {}
 
@@ -57,6 +68,26 @@ export class Fixtures {
       [ws.workspaceId],
     );
     return Number(row!.n);
+  }
+
+  /** Inserts the rows into `ws` (as its member) in one statement; returns their ids as the API shows them (`act_…`). */
+  async activities(ws: Workspace, rows: ActivityRow[]): Promise<string[]> {
+    const ids = rows.map(() => randomUUID());
+    await this.db.query(
+      `insert into app.activities (id, workspace_id, type, contact_id, deal_id, entity_type, entity_id, created_by_user_id, created_at)
+       select r.id, $1::uuid, r.type, r.contact_id, r.deal_id, r.entity_type, r.entity_id, $2::uuid, coalesce(r.created_at, now())
+         from json_to_recordset($3::text::json)
+           as r(id uuid, type text, contact_id uuid, deal_id uuid, entity_type text, entity_id text, created_at timestamptz)`,
+      [
+        ws.workspaceId,
+        ws.userId,
+        JSON.stringify(rows.map((row, i) => ({
+          id: ids[i], type: row.type ?? "note", contact_id: row.contactId ?? null, deal_id: row.dealId ?? null,
+          entity_type: row.entityType ?? null, entity_id: row.entityId ?? null, created_at: row.createdAt ?? null,
+        }))),
+      ],
+    );
+    return ids.map((id) => `act_${id}`);
   }
 
   async totalActivityCount(): Promise<number> {

@@ -20,6 +20,18 @@ export const RPC_SIGNATURES = {
   get_activity: {
     id: "uuid",
   },
+  list_activities: {
+    contact_id: "uuid",
+    deal_id: "uuid",
+    entity_type: "text",
+    entity_id: "text",
+    types: "text[]",
+    created_after: "timestamptz",
+    created_before: "timestamptz",
+    max_results: "integer",
+    starting_after: "uuid",
+    timeline_of: "text",
+  },
   create_webhook_endpoint: { url: "text", events: "text[]", description: "text" },
   list_webhook_endpoints: { max_results: "integer", starting_after: "uuid" },
   get_webhook_endpoint: { id: "uuid" },
@@ -37,6 +49,7 @@ export type RpcName = keyof typeof RPC_SIGNATURES;
  * function's own default applies (as PostgREST does). Every other parameter defaults to null.
  */
 const NON_NULL_DEFAULTS: Partial<Record<RpcName, readonly string[]>> = {
+  list_activities: ["max_results"],
   list_webhook_endpoints: ["max_results"],
   list_webhook_deliveries: ["max_results"],
 };

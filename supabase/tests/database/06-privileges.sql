@@ -52,6 +52,9 @@ select set_eq(
     -- idempotency keys: each reads and writes only the request key's workspace
     'app_private.idempotent_replay(text,text,json)',
     'app_private.remember_response(text,text,json,json)',
+    -- the timelines: whether the key's own workspace (activities:read) has this contact / deal
+    'app_private.key_sees_contact(uuid)',
+    'app_private.key_sees_deal(uuid)',
     -- webhooks: each checks the key's workspace and scope
     'app_private.issue_webhook_secret(uuid)',
     'app_private.webhook_delivery_in_flight(uuid)',

@@ -19,6 +19,7 @@ select set_eq(
     -- the API: one function per operation, each checking the request's key itself
     'api.create_activity(text,text,text,uuid,uuid,text,text,text,json)',
     'api.get_activity(uuid)',
+    'api.list_activities(uuid,uuid,text,text,text[],timestamp with time zone,timestamp with time zone,integer,uuid,text)',
     'api.create_webhook_endpoint(text,text[],text)',
     'api.list_webhook_endpoints(integer,uuid)',
     'api.get_webhook_endpoint(uuid)',
@@ -34,6 +35,9 @@ select set_eq(
     -- idempotency keys (SECURITY DEFINER), each for the request key's own workspace
     'app_private.idempotent_replay(text,text,json)',
     'app_private.remember_response(text,text,json,json)',
+    -- the timelines: whether the key's workspace has this contact / deal (SECURITY DEFINER)
+    'app_private.key_sees_contact(uuid)',
+    'app_private.key_sees_deal(uuid)',
     -- webhooks, SECURITY DEFINER, each checking the key's workspace and scope
     'app_private.issue_webhook_secret(uuid)',
     'app_private.webhook_delivery_in_flight(uuid)',

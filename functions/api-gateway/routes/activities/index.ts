@@ -4,14 +4,19 @@
 import type { Resource } from "../../operation/declaration.ts";
 import { createActivity } from "./create.ts";
 import { getActivity } from "./get.ts";
+import { listActivities } from "./list.ts";
+import { listContactActivities } from "./list-for-contact.ts";
+import { listDealActivities } from "./list-for-deal.ts";
 import { ActivityResponseSchema, ActivitySchema, CreateActivityBody } from "./schema.ts";
+import { ActivityListResponseSchema } from "./timeline.ts";
 
 export const activities: Resource = {
   tag: { name: "Activities", description: "Calls, emails, meetings, notes, tasks and agent actions on contact and deal timelines." },
-  operations: [createActivity, getActivity],
+  operations: [createActivity, listActivities, getActivity, listContactActivities, listDealActivities],
   schemas: {
     Activity: ActivitySchema,
     ActivityResponse: ActivityResponseSchema,
+    ActivityList: ActivityListResponseSchema,
     CreateActivityRequest: CreateActivityBody,
   },
 };
