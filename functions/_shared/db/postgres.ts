@@ -69,7 +69,7 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
       const sql = pool ?? perCall();
       try {
         const deadline = new Date(Date.now() + timeoutMs);
-        const script = `${deadlineGuard(deadline)};\n${requestScript(await loadSettings(sql), request)}`;
+        const script = requestScript(await loadSettings(sql), request, { guard: deadlineGuard(deadline) });
         // No parameters, so postgres.js sends a simple Query message; its answer is one result
         // per statement, the call's last.
         const results = (await withTimeout(sql.unsafe(script), timeoutMs)) as unknown as Array<Array<{ result: unknown }>>;
@@ -97,9 +97,9 @@ export function reconnectDelaySeconds(failures: number): number {
 }
 
 /**
- * The first statement of every request's message: it fails once the request's deadline has
- * passed, and a failed statement makes PostgreSQL skip the rest of the message, so nothing is
- * written. Why: a request is answered 503 when DATABASE_TIMEOUT_MS passes, but while the
+ * The first query of every request's message (after its transaction mode): it fails once the
+ * request's deadline has passed, and a failed statement makes PostgreSQL skip the rest of the
+ * message and roll back, so nothing is written. Why: a request is answered 503 when DATABASE_TIMEOUT_MS passes, but while the
  * database is away postgres.js keeps the query waiting for a connection (across reconnects) and
  * sends it once the database is back — a write after its 503 (80 requests refused during a
  * restart, 56 written afterwards: test/resilience/database-crash.test.ts). postgres.js cannot
