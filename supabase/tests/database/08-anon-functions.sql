@@ -37,6 +37,11 @@ select set_eq(
     'app_private.poke_webhook_dispatcher_with_key()',
     -- pure helpers running as the caller: JSON shapes, field checks, error raising
     'app_private.activity_json(app.activities)',
+    'app_private.activity_field_problem(text,text,text,text,text,text,json)',
+    'app_private.compact_json(json)',
+    'app_private.json_nesting(json)',
+    'app_private.json_has_unstorable_escape(json)',
+    'app_private.json_has_inexact_number(json)',
     'app_private.api_timestamp(timestamp with time zone)',
     'app_private.webhook_endpoint_json(app.webhook_endpoints,text)',
     'app_private.webhook_delivery_json(uuid)',
