@@ -167,7 +167,7 @@ describe.skipIf(skip)(`database crash: pg_ctl stop -m immediate during ${REQUEST
     const elapsed = performance.now() - started;
 
     const rows = await admin.query<{ id: string; idx: number }>(
-      "select 'act_' || id as id, (metadata->>'index')::int as idx from app.activities where workspace_id = $1 and metadata ? 'index'",
+      "select 'act_' || id as id, (metadata::jsonb->>'index')::int as idx from app.activities where workspace_id = $1 and metadata::jsonb ? 'index'",
       [ws.workspaceId],
     );
     const perRequest = new Map<number, number>();
