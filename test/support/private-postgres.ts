@@ -1,6 +1,6 @@
 // A PostgreSQL server of one test file's own, for what the shared server at 5432 must not be
 // asked to do: load a library at start (pg_cron needs shared_preload_libraries) or take
-// settings of its own. initdb into a temporary directory, started on a free port with its socket
+// settings of its own, or be crashed and restarted. initdb into a temporary directory, started on a free port with its socket
 // in that directory, stopped and removed afterwards. PostgreSQL refuses to run as root; as root,
 // the server runs as the `postgres` system user that Debian's packages create.
 
@@ -16,6 +16,10 @@ export interface PrivatePostgres {
   url(database?: string): string;
   /** The directory of its Unix socket (what libpq calls the host, e.g. for pg_cron's cron.host). */
   socketDir: string;
+  /** `pg_ctl stop -m immediate`: the server quits at once, as in a crash (recovery on restart). */
+  crash(): Promise<void>;
+  /** Starts it again on the same data directory and port. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -75,46 +79,66 @@ export async function startPrivatePostgres(options: { settings?: Record<string, 
     fsync: "off",
     ...options.settings,
   };
-  const child: ChildProcess = spawn(join(bin, "postgres"), ["-D", data, ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])], {
-    stdio: ["ignore", "ignore", "pipe"],
-    ...user,
-  });
+  const url = (database = "postgres") => `postgres://postgres@127.0.0.1:${port}/${database}`;
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
   let log = "";
-  child.stderr!.on("data", (chunk: Buffer) => (log = (log + chunk.toString("utf8")).slice(-8000)));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   // A test process that dies must not leave a server running.
-  const kill = () => child.kill("SIGKILL");
+  const kill = () => child?.kill("SIGKILL");
   process.once("exit", kill);
 
-  const url = (database = "postgres") => `postgres://postgres@127.0.0.1:${port}/${database}`;
-  const stop = async () => {
-    process.off("exit", kill);
-    if (child.exitCode === null) {
-      child.kill("SIGINT"); // fast shutdown
-      await exited;
+  /** Starts the postmaster on the data directory and waits until it accepts connections. */
+  const run = async () => {
+    const started = spawn(join(bin, "postgres"), ["-D", data, ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])], {
+      stdio: ["ignore", "ignore", "pipe"],
+      ...user,
+    });
+    child = started;
+    started.stderr!.on("data", (chunk: Buffer) => (log = (log + chunk.toString("utf8")).slice(-8000)));
+    exited = new Promise<void>((resolve) => started.once("exit", () => resolve()));
+    const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+    for (;;) {
+      if (started.exitCode !== null) throw new Error(`PostgreSQL exited during start-up:\n${log}`);
+      const probe = postgres(url(), { max: 1, connect_timeout: 2, onnotice: () => {} });
+      try {
+        await probe`select 1`;
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw new Error(`PostgreSQL did not accept connections: ${(error as Error).message}\n${log}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      } finally {
+        await probe.end({ timeout: 1 });
+      }
     }
-    remove();
   };
 
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  for (;;) {
-    if (child.exitCode !== null) {
-      await stop();
-      throw new Error(`PostgreSQL exited during start-up:\n${log}`);
-    }
-    const probe = postgres(url(), { max: 1, connect_timeout: 2, onnotice: () => {} });
-    try {
-      await probe`select 1`;
-      break;
-    } catch (error) {
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(`PostgreSQL did not accept connections: ${(error as Error).message}\n${log}`);
+  const server: PrivatePostgres = {
+    url,
+    socketDir: dir,
+    async crash() {
+      // What `pg_ctl stop -m immediate` does: every process quits at once, without a checkpoint;
+      // the next start recovers from the WAL.
+      execFileSync(join(bin, "pg_ctl"), ["-D", data, "stop", "-m", "immediate", "-w"], { stdio: ["ignore", "ignore", "pipe"], ...user });
+      await exited;
+      child = undefined;
+    },
+    async restart() {
+      await run();
+    },
+    async stop() {
+      process.off("exit", kill);
+      if (child && child.exitCode === null) {
+        child.kill("SIGINT"); // fast shutdown
+        await exited;
       }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    } finally {
-      await probe.end({ timeout: 1 });
-    }
+      remove();
+    },
+  };
+  try {
+    await run();
+  } catch (error) {
+    await server.stop();
+    throw error;
   }
-  return { url, socketDir: dir, stop };
+  return server;
 }

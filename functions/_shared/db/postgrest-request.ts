@@ -79,10 +79,11 @@ export function transactionModeSql(settings: PostgrestSettings, request: RpcRequ
  * write and one read on each side, needs no BEGIN/COMMIT, no reserved connection and no
  * prepared statement (it works unchanged behind a transaction-mode pooler).
  */
-export function requestScript(settings: PostgrestSettings, request: RpcRequest): string {
+export function requestScript(settings: PostgrestSettings, request: RpcRequest, options: { guard?: string } = {}): string {
   const locals = requestLocals(settings, request).map(([name, value]) => `set_config(${quoteText(name)}, ${quoteText(value)}, true)`);
   const mode = transactionModeSql(settings, request);
-  return [...(mode ? [mode] : []), `select ${locals.join(", ")}`, inlineRpcCall(request.fn, request.args)].join(";\n");
+  // A guard goes after the transaction mode, which must come before any query.
+  return [...(mode ? [mode] : []), ...(options.guard ? [options.guard] : []), `select ${locals.join(", ")}`, inlineRpcCall(request.fn, request.args)].join(";\n");
 }
 
 /**

@@ -3,7 +3,8 @@
 // blocked identifier is then refused without a Redis round trip. Its timeout is our bound on
 // waiting for Redis: past it the library answers "timeout", which we report as a fault.
 //
-// Requests that arrive while Redis calls are in flight are held and then started together:
+// Requests that arrive while Redis calls are in flight are held and then started together
+// (the timeout still counts from each request's own call):
 // @upstash/redis pipelines commands issued in the same tick into one HTTP request, so under
 // load many API requests share one round trip (and one fetch, which is most of the CPU a
 // limit check costs), while an idle instance still sends each check at once. Where I/O belongs
@@ -101,7 +102,25 @@ export function createUpstashRateLimiter(options: UpstashRateLimiterOptions): Ra
     policy: options.policy,
     limit(identifier: string): Promise<RateLimitDecision> {
       return new Promise((resolve, reject) => {
-        waiting.push({ identifier, resolve, reject });
+        // The timeout counts from the request's own call: a check held back behind hung Redis
+        // calls would otherwise wait for theirs to time out, then for its own.
+        const timer = setTimeout(() => {
+          const at = waiting.indexOf(entry);
+          if (at >= 0) waiting.splice(at, 1);
+          reject(new RateLimiterUnavailableError(`Upstash Redis did not answer within ${options.timeoutMs} ms.`));
+        }, options.timeoutMs);
+        const entry: Waiting = {
+          identifier,
+          resolve(decision) {
+            clearTimeout(timer);
+            resolve(decision);
+          },
+          reject(error) {
+            clearTimeout(timer);
+            reject(error);
+          },
+        };
+        waiting.push(entry);
         if (inFlight < maxInFlight) sendWaiting();
       });
     },
