@@ -19,6 +19,7 @@ export const RPC_SIGNATURES = {
   get_activity: {
     id: "uuid",
   },
+  delete_activity: { id: "uuid" },
   create_webhook_endpoint: { url: "text", events: "text[]", description: "text" },
   list_webhook_endpoints: { max_results: "integer", starting_after: "uuid" },
   get_webhook_endpoint: { id: "uuid" },

@@ -3,12 +3,13 @@
 
 import type { Resource } from "../../operation/declaration.ts";
 import { createActivity } from "./create.ts";
+import { deleteActivity } from "./delete.ts";
 import { getActivity } from "./get.ts";
 import { ActivityResponseSchema, ActivitySchema, CreateActivityBody } from "./schema.ts";
 
 export const activities: Resource = {
   tag: { name: "Activities", description: "Calls, emails, meetings, notes, tasks and agent actions on contact and deal timelines." },
-  operations: [createActivity, getActivity],
+  operations: [createActivity, getActivity, deleteActivity],
   schemas: {
     Activity: ActivitySchema,
     ActivityResponse: ActivityResponseSchema,
