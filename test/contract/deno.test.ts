@@ -14,6 +14,7 @@ import { serviceAvailable } from "../support/services.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { startUpstashRest, type UpstashRestServer } from "../support/upstash-rest.ts";
 import { type ContractTarget, describeActivitiesContract } from "./activities.contract.ts";
+import { describeActivityChangesContract } from "./activity-changes.contract.ts";
 
 const available = (await serviceAvailable("postgres")) && (await serviceAvailable("redis"));
 
@@ -62,6 +63,8 @@ function denoTarget(
     });
 
     describeActivitiesContract(name, () => target);
+
+    describeActivityChangesContract(name, () => target);
 
     test("SIGTERM stops it gracefully: exit code 0 after closing the database", async () => {
       expect(await server.stop("SIGTERM")).toBe(0);

@@ -12,6 +12,7 @@ import { createApp } from "../../functions/api-gateway/app.ts";
 import { createServices } from "../../functions/api-gateway/services.ts";
 import { Fixtures } from "../support/fixtures.ts";
 import { type ContractTarget, describeActivitiesContract } from "./activities.contract.ts";
+import { describeActivityChangesContract } from "./activity-changes.contract.ts";
 
 let target: ContractTarget;
 let pg: PGlite;
@@ -36,3 +37,5 @@ afterAll(async () => {
 });
 
 describeActivitiesContract("in-process, PGlite", () => target);
+
+describeActivityChangesContract("in-process, PGlite", () => target);

@@ -10,6 +10,7 @@ import { serviceAvailable } from "../support/services.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { startUpstashRest, type UpstashRestServer } from "../support/upstash-rest.ts";
 import { type ContractTarget, describeActivitiesContract } from "./activities.contract.ts";
+import { describeActivityChangesContract } from "./activity-changes.contract.ts";
 
 const available = (await serviceAvailable("postgres")) && (await serviceAvailable("redis"));
 
@@ -48,4 +49,6 @@ describe.skipIf(!available)("Node server on PostgreSQL + Upstash stand-in over R
   });
 
   describeActivitiesContract("Node + PostgreSQL + Upstash", () => target);
+
+  describeActivityChangesContract("Node + PostgreSQL + Upstash", () => target);
 });

@@ -19,6 +19,7 @@ import { serviceAvailable } from "../support/services.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { startUpstashRest, type UpstashRestServer } from "../support/upstash-rest.ts";
 import { type ContractTarget, describeActivitiesContract } from "./activities.contract.ts";
+import { describeActivityChangesContract } from "./activity-changes.contract.ts";
 
 const available = (await serviceAvailable("postgres")) && (await serviceAvailable("redis"));
 const JWT_SECRET = "supabase-js-contract-jwt-secret-of-32-or-more-chars";
@@ -59,6 +60,8 @@ describe.skipIf(!available)("supabase-js → PostgREST stand-in → PostgreSQL",
   });
 
   describeActivitiesContract("supabase-js + PostgREST", () => target);
+
+  describeActivityChangesContract("supabase-js + PostgREST", () => target);
 
   describe("what only the PostgREST path can get wrong", () => {
     test("the call reaches SQL as PostgREST makes it: anon role, the key in request.headers, the api schema first", async () => {

@@ -18,6 +18,7 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
 import { startUpstashRest, type UpstashRestServer } from "../support/upstash-rest.ts";
 import { readWranglerConfig } from "../support/wrangler-config.ts";
 import { type ContractTarget, describeActivitiesContract } from "./activities.contract.ts";
+import { describeActivityChangesContract } from "./activity-changes.contract.ts";
 
 const available = (await serviceAvailable("postgres")) && (await serviceAvailable("redis"));
 
@@ -85,6 +86,8 @@ function workerdTarget(name: string, prefix: string, expectedDataPath: RegExp, s
     });
 
     describeActivitiesContract(name, () => target);
+
+    describeActivityChangesContract(name, () => target);
 
     test("concurrent requests in one isolate each get their answer (no I/O shared across requests)", async () => {
       // workerd cancels a request that waits on I/O another request started ("hung"): the

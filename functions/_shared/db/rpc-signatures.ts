@@ -20,6 +20,8 @@ export const RPC_SIGNATURES = {
     id: "uuid",
   },
   delete_activity: { id: "uuid" },
+  update_activity: { id: "uuid", changes: "json" },
+  create_activities: { activities: "json" },
   create_webhook_endpoint: { url: "text", events: "text[]", description: "text" },
   list_webhook_endpoints: { max_results: "integer", starting_after: "uuid" },
   get_webhook_endpoint: { id: "uuid" },

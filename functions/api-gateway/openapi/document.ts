@@ -165,6 +165,9 @@ export function buildOpenApiDocument(resources: readonly Resource[]): OpenApiDoc
         : {}),
       responses: {
         [operation.success.status]: successResponse(operation, (schema) => converter.convert(schema, `${where} response`)),
+        ...(operation.success.noContent
+          ? { 204: successResponse({ ...operation, success: { status: 204, description: operation.success.noContent } }, () => ({})) }
+          : {}),
         ...Object.fromEntries(
           operationErrors(operation).map(([status, codes]) => [status, errorResponse(operation, status, codes, converter.convert(errorBody(codes), `${where} ${status}`))]),
         ),

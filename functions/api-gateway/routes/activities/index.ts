@@ -2,17 +2,23 @@
 // here; the pipeline (operation/pipeline.ts) and the API document pick it up from this list.
 
 import type { Resource } from "../../operation/declaration.ts";
+import { createActivities } from "./batch.ts";
+import { BatchCreateBody, BatchResponseSchema, UpdateActivityBody } from "./change-schema.ts";
 import { createActivity } from "./create.ts";
 import { deleteActivity } from "./delete.ts";
 import { getActivity } from "./get.ts";
+import { updateActivity } from "./update.ts";
 import { ActivityResponseSchema, ActivitySchema, CreateActivityBody } from "./schema.ts";
 
 export const activities: Resource = {
   tag: { name: "Activities", description: "Calls, emails, meetings, notes, tasks and agent actions on contact and deal timelines." },
-  operations: [createActivity, getActivity, deleteActivity],
+  operations: [createActivity, createActivities, getActivity, updateActivity, deleteActivity],
   schemas: {
     Activity: ActivitySchema,
     ActivityResponse: ActivityResponseSchema,
     CreateActivityRequest: CreateActivityBody,
+    UpdateActivityRequest: UpdateActivityBody,
+    CreateActivitiesRequest: BatchCreateBody,
+    ActivitiesResponse: BatchResponseSchema,
   },
 };

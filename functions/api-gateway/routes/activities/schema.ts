@@ -129,26 +129,26 @@ const TYPE_ABOUT =
 const ENTITY_TYPE_ABOUT =
   "What else the activity concerns when it is not (only) a contact or deal: e.g. campaign, task, list. Given together with entity_id.";
 
-export const CreateActivityBody = v.pipe(
-  v.strictObject(
-    {
-      type: v.pipe(
-        v.string("type is required and must be a string."),
-        v.nonEmpty("type must not be empty."),
-        v.regex(IDENTIFIER, 'type must be 1-64 letters, digits, "_", "-", "." or ":", starting with a letter or digit.'),
-        v.description(TYPE_ABOUT),
-      ),
-      title: optional(text("title", TITLE_MAX_CODE_POINTS, "Shown on the timeline.")),
-      description: optional(text("description", DESCRIPTION_MAX_CODE_POINTS, "Markdown, kept verbatim.")),
-      contact_id: optional(uuid("contact_id", "A contact of the key's workspace (another workspace's is 404 contact_not_found, exactly like a missing one).")),
-      deal_id: optional(uuid("deal_id", "A deal of the key's workspace (another workspace's is 404 deal_not_found, exactly like a missing one).")),
-      entity_type: optional(identifier("entity_type", ENTITY_TYPE_ABOUT)),
-      entity_id: optional(text("entity_id", ENTITY_ID_MAX_CODE_POINTS, "The entity's id in your system. Given together with entity_type.")),
-      entity_name: optional(text("entity_name", ENTITY_NAME_MAX_CODE_POINTS, "The entity's human-readable name, for timeline display.")),
-      metadata: optional(metadata),
-    },
-    "The request body must be a JSON object.",
+/** The fields a client sends, with their rules: POST's body, each item of a batch, PATCH's (optional there). */
+export const ACTIVITY_FIELDS = {
+  type: v.pipe(
+    v.string("type is required and must be a string."),
+    v.nonEmpty("type must not be empty."),
+    v.regex(IDENTIFIER, 'type must be 1-64 letters, digits, "_", "-", "." or ":", starting with a letter or digit.'),
+    v.description(TYPE_ABOUT),
   ),
+  title: optional(text("title", TITLE_MAX_CODE_POINTS, "Shown on the timeline.")),
+  description: optional(text("description", DESCRIPTION_MAX_CODE_POINTS, "Markdown, kept verbatim.")),
+  contact_id: optional(uuid("contact_id", "A contact of the key's workspace (another workspace's is 404 contact_not_found, exactly like a missing one).")),
+  deal_id: optional(uuid("deal_id", "A deal of the key's workspace (another workspace's is 404 deal_not_found, exactly like a missing one).")),
+  entity_type: optional(identifier("entity_type", ENTITY_TYPE_ABOUT)),
+  entity_id: optional(text("entity_id", ENTITY_ID_MAX_CODE_POINTS, "The entity's id in your system. Given together with entity_type.")),
+  entity_name: optional(text("entity_name", ENTITY_NAME_MAX_CODE_POINTS, "The entity's human-readable name, for timeline display.")),
+  metadata: optional(metadata),
+};
+
+export const CreateActivityBody = v.pipe(
+  v.strictObject(ACTIVITY_FIELDS, "The request body must be a JSON object."),
   // entity_type and entity_id come together; the missing one is named as `param`.
   v.rawCheck(({ dataset, addIssue }) => {
     if (!dataset.typed) return;
