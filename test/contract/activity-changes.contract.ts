@@ -191,18 +191,18 @@ export function describeActivityChangesContract(name: string, target: () => Cont
       });
     });
 
-    test("the route's body limit fits 100 maximal items: past BODY_LIMIT_BYTES is accepted here, past the batch limit is 413", async () => {
+    test("the route's body limit is raised for 100 maximal items: a body POST /v1/activities refuses (413) is accepted here", async () => {
       const { fixtures, bodyLimitBytes } = target();
       const ws = await fixtures.workspace();
       const key = await fixtures.key(ws);
       const description = "🙂".repeat(Math.ceil((2 * bodyLimitBytes) / 100 / 4));
       const large = { activities: Array.from({ length: 100 }, () => ({ type: "note", description })) };
-      expect(JSON.stringify(large).length).toBeGreaterThan(bodyLimitBytes);
+      expect(new TextEncoder().encode(JSON.stringify(large)).byteLength).toBeGreaterThan(bodyLimitBytes);
+      expect(batchBodyLimit(bodyLimitBytes)).toBeGreaterThan(100 * 270_000);
+      await expectError(await send("POST", "/v1/activities", key, { type: "note", description: "🙂".repeat(Math.ceil(bodyLimitBytes / 4)) }), 413, "payload_too_large");
       expect((await batch(key, large)).status).toBe(201);
-      await unchanged(ws, async () => {
-        const over = `{"activities":[{"type":"note"}]${" ".repeat(batchBodyLimit(bodyLimitBytes))}}`;
-        await expectError(await batch(key, over), 413, "payload_too_large");
-      });
+      // Past the batch's own limit (~28 MB) is 413 too: checked in-process (in-process-pglite.test.ts),
+      // where sending that much cannot end in a connection reset instead of the answer.
     });
   });
 

@@ -38,7 +38,7 @@ describe("coverage", () => {
     ];
     const documented = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
     expect(served.sort()).toEqual(documented.sort());
-    expect(documented).toHaveLength(12);
+    expect(documented).toHaveLength(15);
   });
 
   test("each /v1 operation states the key scope it needs; the reference is public", () => {
@@ -74,6 +74,24 @@ describe("statuses and error codes: the route's table plus its middleware's, not
   test("GET /v1/activities/{id}: no body, so no 400/413/415", () => {
     expect(statuses("/v1/activities/{id}", "get")).toEqual([200, 401, 403, 404, 429, 500, 503]);
     expect(codesAt("/v1/activities/{id}", "get", 404)).toEqual(["activity_not_found"]);
+  });
+
+  test("batch, PATCH and DELETE of activities: their statuses and codes; PATCH may also answer 204", () => {
+    expect(statuses("/v1/activities/batch", "post")).toEqual([201, 400, 401, 403, 404, 413, 415, 429, 500, 503]);
+    expect(codesAt("/v1/activities/batch", "post", 404)).toEqual(["contact_not_found", "deal_not_found"]);
+    expect(statuses("/v1/activities/{id}", "patch")).toEqual([200, 204, 400, 401, 403, 404, 413, 415, 429, 500, 503]);
+    expect(codesAt("/v1/activities/{id}", "patch", 404)).toEqual(["activity_not_found", "contact_not_found", "deal_not_found"]);
+    expect(statuses("/v1/activities/{id}", "delete")).toEqual([204, 401, 403, 404, 429, 500, 503]);
+    expect(operation("/v1/activities/{id}", "delete").responses[204].content).toBeUndefined();
+  });
+
+  test("webhooks: every event type an endpoint may subscribe to is described, with its body", () => {
+    const webhooks = document.webhooks as Record<string, { post: AnyObject }>;
+    expect(Object.keys(webhooks)).toEqual(["activity.created", "activity.updated", "activity.deleted"]);
+    const subscribable = (document.components.schemas as AnyObject).CreateWebhookEndpointRequest.properties.events.items.enum;
+    expect(subscribable).toEqual(["*", ...Object.keys(webhooks)]);
+    const updated = webhooks["activity.updated"]!.post.requestBody.content["application/json"].schema;
+    expect(updated.properties.data.required).toEqual(["activity", "previous_attributes"]);
   });
 
   test("webhook endpoints: query validation, 409s where the database raises them", () => {

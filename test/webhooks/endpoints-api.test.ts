@@ -80,7 +80,7 @@ describe("POST /v1/webhook_endpoints", () => {
     [{ events: ["*"] }, 400, "missing_required_field", "url"],
     [{ url: "https://hooks.example.com/" }, 400, "missing_required_field", "events"],
     [{ url: "https://hooks.example.com/", events: [] }, 400, "invalid_field", "events"],
-    [{ url: "https://hooks.example.com/", events: ["contact.created"] }, 400, "invalid_field", "events.0"],
+    [{ url: "https://hooks.example.com/", events: ["contact.created"] }, 400, "invalid_field", "events[0]"],
     [{ url: "https://hooks.example.com/", events: "activity.created" }, 400, "invalid_field", "events"],
     [{ url: "https://hooks.example.com/", events: ["*"], secret: "mine" }, 400, "invalid_field", "secret"],
     [{ url: 42, events: ["*"] }, 400, "invalid_field", "url"],

@@ -19,6 +19,9 @@ select set_eq(
     -- the API: one function per operation, each checking the request's key itself
     'api.create_activity(text,text,text,uuid,uuid,text,text,text,json)',
     'api.get_activity(uuid)',
+    'api.create_activities(json)',
+    'api.update_activity(uuid,json)',
+    'api.delete_activity(uuid)',
     'api.create_webhook_endpoint(text,text[],text)',
     'api.list_webhook_endpoints(integer,uuid)',
     'api.get_webhook_endpoint(uuid)',
@@ -35,6 +38,9 @@ select set_eq(
     'app_private.issue_webhook_secret(uuid)',
     'app_private.webhook_delivery_in_flight(uuid)',
     'app_private.poke_webhook_dispatcher_with_key()',
+    -- activities a write-only key changes or deletes (SECURITY DEFINER: see 06-privileges.sql)
+    'app_private.change_activity_row(uuid,json)',
+    'app_private.delete_activity_row(uuid)',
     -- pure helpers running as the caller: JSON shapes, field checks, error raising
     'app_private.activity_json(app.activities)',
     'app_private.api_timestamp(timestamp with time zone)',
@@ -42,7 +48,9 @@ select set_eq(
     'app_private.webhook_delivery_json(uuid)',
     'app_private.check_webhook_endpoint_fields(text,text[],text)',
     'app_private.raise_invalid(text,text,text)',
-    'app_private.raise_endpoint_not_found(uuid,text)'
+    'app_private.raise_endpoint_not_found(uuid,text)',
+    'app_private.activity_fields_problem(json,boolean)',
+    'app_private.raise_activity_not_found(uuid)'
   ],
   'anon may execute exactly the reviewed functions (outside pg_catalog, auth and extensions)');
 
