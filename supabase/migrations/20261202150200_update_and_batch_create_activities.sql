@@ -4,70 +4,75 @@
 -- batch is one call however many items it has. Each field is checked with the rules and codes
 -- of api.create_activity, in the order of its parameters.
 
--- The first problem of an activity's fields given as a JSON object: {code, param, detail}, with
--- param relative to the object ('' for the object itself), or null. `creating`: type is
--- required and entity_type/entity_id must come together (a PATCH checks that pair on the
--- activity as it will be). Strings must be JSON strings; metadata a JSON object or null.
-create function app_private.activity_fields_problem(fields json, creating boolean) returns text[]
+-- The first problem of an activity's fields, each given as the JSON value the caller sent (SQL
+-- null when absent): {code, param, detail}, or null. JSON types first (strings must be strings,
+-- metadata an object), then the rules, in the order of the fields; `creating`: type is required
+-- and entity_type/entity_id must come together (a PATCH checks that pair on the activity as it
+-- will be). Taking the values one by one lets a batch extract every item's fields in one pass
+-- (json_to_recordset) instead of parsing each item again for each field.
+create function app_private.activity_fields_problem(
+  type json, title json, description json, contact_id json, deal_id json, entity_type json,
+  entity_id json, entity_name json, metadata json, creating boolean
+) returns text[]
 language plpgsql immutable set search_path = ''
 as $$
 declare
   uuid_pattern constant text := '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
   identifier constant text := '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$';
-  kind text := json_typeof(fields);
-  type_kind text := json_typeof(fields -> 'type');
-  unknown text;
 begin
-  if kind is distinct from 'object' then
-    return array['invalid_field', '', 'An activity must be a JSON object.'];
-  end if;
-  select k into unknown from json_object_keys(fields) k
-   where k not in ('type', 'title', 'description', 'contact_id', 'deal_id', 'entity_type', 'entity_id',
-                   'entity_name', 'metadata')
-   limit 1;
   return case
-    when (type_kind is null and creating) or type_kind = 'null' then
+    when (type is null and creating) or json_typeof(type) = 'null' then
       array['missing_required_field', 'type', 'type is required.']
-    when type_kind <> 'string' or (fields ->> 'type') !~ identifier then
+    when json_typeof(type) <> 'string' or (type #>> '{}') !~ identifier then
       array['invalid_field', 'type', 'type must be 1-64 letters, digits, "_", "-", "." or ":", starting with a letter or digit.']
-    when json_typeof(fields -> 'title') not in ('string', 'null') then
+    when json_typeof(title) <> all (array['string', 'null']) then
       array['invalid_field', 'title', 'title must be a string.']
-    when char_length(fields ->> 'title') > 500 then
+    when char_length(title #>> '{}') > 500 then
       array['invalid_field', 'title', 'title must be at most 500 characters.']
-    when json_typeof(fields -> 'description') not in ('string', 'null') then
+    when json_typeof(description) <> all (array['string', 'null']) then
       array['invalid_field', 'description', 'description must be a string.']
-    when char_length(fields ->> 'description') > 65536 then
+    when char_length(description #>> '{}') > 65536 then
       array['invalid_field', 'description', 'description must be at most 65536 characters.']
-    when json_typeof(fields -> 'contact_id') not in ('string', 'null') or (fields ->> 'contact_id') !~ uuid_pattern then
+    when json_typeof(contact_id) <> all (array['string', 'null']) or (contact_id #>> '{}') !~ uuid_pattern then
       array['invalid_field', 'contact_id', 'contact_id must be a UUID.']
-    when json_typeof(fields -> 'deal_id') not in ('string', 'null') or (fields ->> 'deal_id') !~ uuid_pattern then
+    when json_typeof(deal_id) <> all (array['string', 'null']) or (deal_id #>> '{}') !~ uuid_pattern then
       array['invalid_field', 'deal_id', 'deal_id must be a UUID.']
-    when json_typeof(fields -> 'entity_type') not in ('string', 'null') or (fields ->> 'entity_type') !~ identifier then
+    when json_typeof(entity_type) <> all (array['string', 'null']) or (entity_type #>> '{}') !~ identifier then
       array['invalid_field', 'entity_type',
             'entity_type must be 1-64 letters, digits, "_", "-", "." or ":", starting with a letter or digit.']
-    when json_typeof(fields -> 'entity_id') not in ('string', 'null')
-         or char_length(fields ->> 'entity_id') not between 1 and 255 then
+    when json_typeof(entity_id) <> all (array['string', 'null']) or char_length(entity_id #>> '{}') not between 1 and 255 then
       array['invalid_field', 'entity_id', 'entity_id must be 1 to 255 characters.']
-    when json_typeof(fields -> 'entity_name') not in ('string', 'null') then
+    when json_typeof(entity_name) <> all (array['string', 'null']) then
       array['invalid_field', 'entity_name', 'entity_name must be a string.']
-    when char_length(fields ->> 'entity_name') > 500 then
+    when char_length(entity_name #>> '{}') > 500 then
       array['invalid_field', 'entity_name', 'entity_name must be at most 500 characters.']
-    when json_typeof(fields -> 'metadata') not in ('object', 'null') then
+    when json_typeof(metadata) <> all (array['object', 'null']) then
       array['invalid_field', 'metadata', 'metadata must be a JSON object.']
-    when octet_length((fields -> 'metadata')::text) > 8192 then
+    when octet_length(metadata::text) > 8192 then
       array['metadata_too_large', 'metadata', 'metadata must be at most 8192 bytes when serialised as JSON.']
-    when unknown is not null then
-      array['invalid_field', unknown, format('Unknown field "%s".', unknown)]
-    when creating and (json_typeof(fields -> 'entity_type') is distinct from 'string')
-                   <> (json_typeof(fields -> 'entity_id') is distinct from 'string') then
+    when creating and (json_typeof(entity_type) is distinct from 'string') <> (json_typeof(entity_id) is distinct from 'string') then
       array['invalid_field',
-            case when json_typeof(fields -> 'entity_type') is distinct from 'string' then 'entity_type' else 'entity_id' end,
+            case when json_typeof(entity_type) is distinct from 'string' then 'entity_type' else 'entity_id' end,
             'entity_type and entity_id must be given together.']
   end;
 end;
 $$;
-revoke execute on function app_private.activity_fields_problem(json, boolean) from public;
-grant execute on function app_private.activity_fields_problem(json, boolean) to anon;
+revoke execute on function app_private.activity_fields_problem(json, json, json, json, json, json, json, json, json, boolean) from public;
+grant execute on function app_private.activity_fields_problem(json, json, json, json, json, json, json, json, json, boolean) to anon;
+
+-- The first field of `fields` (a JSON object) that is not an activity field, or null.
+create function app_private.unknown_activity_field(fields json) returns text
+language plpgsql immutable set search_path = ''
+as $$
+begin
+  return (select k from json_object_keys(fields) k
+           where k <> all (array['type', 'title', 'description', 'contact_id', 'deal_id', 'entity_type', 'entity_id',
+                                 'entity_name', 'metadata'])
+           limit 1);
+end;
+$$;
+revoke execute on function app_private.unknown_activity_field(json) from public;
+grant execute on function app_private.unknown_activity_field(json) to anon;
 
 -- PATCH's row change runs as the owner, confined to the key's workspace by the key itself, for
 -- the reason 20261202150100_delete_activity.sql gives (PostgreSQL applies SELECT policies to an
@@ -132,12 +137,22 @@ language plpgsql volatile security invoker set search_path = ''
 as $$
 declare
   key app_private.api_key_context := app_private.require_scope('activities:write');
+  unknown text := case when json_typeof(update_activity.changes) = 'object'
+                       then app_private.unknown_activity_field(update_activity.changes) end;
   invalid text[] := case
     when json_typeof(update_activity.changes) is distinct from 'object' then
       array['invalid_field', '', 'The changes must be a JSON object.']
     when not exists (select from json_object_keys(update_activity.changes)) then
       array['invalid_field', '', 'Send at least one field to change.']
-    else app_private.activity_fields_problem(update_activity.changes, false)
+    -- json_to_record reads a JSON null as SQL null, which below means "not given".
+    when json_typeof(update_activity.changes -> 'type') = 'null' then
+      array['missing_required_field', 'type', 'type is required; it cannot be cleared.']
+    else coalesce(
+      (select app_private.activity_fields_problem(c.type, c.title, c.description, c.contact_id, c.deal_id,
+                                                  c.entity_type, c.entity_id, c.entity_name, c.metadata, false)
+         from json_to_record(update_activity.changes) as c(type json, title json, description json, contact_id json,
+              deal_id json, entity_type json, entity_id json, entity_name json, metadata json)),
+      case when unknown is not null then array['invalid_field', unknown, format('Unknown field "%s".', unknown)] end)
   end;
 begin
   if invalid is not null then
@@ -152,6 +167,12 @@ $$;
 -- (the first problem names its item: activities[3].metadata), inserted by one statement under
 -- RLS, one activity.created per item in order. Items get created_at one microsecond apart in
 -- request order, so timelines list a batch in the order it was sent.
+--
+-- The happy path is one statement: json_to_recordset reads every item's fields in one pass over
+-- the text (as JSON values, so their JSON types can still be checked), the checks run per item,
+-- and the insert runs only when every item passed. What is rare is found on its own path:
+-- an item that is not an object (json_to_recordset refuses the array), an unknown field, and
+-- which item's contact or deal the foreign key refused.
 create function api.create_activities(activities json default null) returns json
 language plpgsql volatile security invoker set search_path = ''
 as $$
@@ -164,65 +185,104 @@ declare
          or json_array_length(create_activities.activities) not between 1 and 100 then
       array['invalid_field', 'activities', 'activities must be an array of 1 to 100 activities.']
   end;
-  item record;
-  problem text[];
-  batch app.activities[] := '{}';
+  bad_index bigint;
+  result json;
   failed_constraint text;
+  failed_item record;
 begin
   if invalid is not null then
     perform app_private.raise_invalid(invalid[1], invalid[2], invalid[3]);
   end if;
-  for item in select a.value, a.position - 1 as index
-                from json_array_elements(create_activities.activities) with ordinality as a(value, position) loop
-    problem := app_private.activity_fields_problem(item.value, true);
-    if problem is not null then
-      perform app_private.raise_invalid(problem[1],
-        format('activities[%s]', item.index) || case when problem[2] = '' then '' else '.' || problem[2] end,
-        problem[3]);
-    end if;
-    batch := batch || row(
-      gen_random_uuid(), key.workspace_id, item.value ->> 'type', item.value ->> 'title',
-      item.value ->> 'description', (item.value ->> 'contact_id')::uuid, (item.value ->> 'deal_id')::uuid,
-      item.value ->> 'entity_type', item.value ->> 'entity_id', item.value ->> 'entity_name',
-      nullif((item.value -> 'metadata')::jsonb, 'null'::jsonb), key.user_id, key.key_id,
-      now() + item.index * interval '1 microsecond'
-    )::app.activities;
-  end loop;
+  -- What json_to_recordset cannot tell: an item that is not an object, a field that is not an
+  -- activity's. One statement over all items (a function call per item would cost a query each).
+  select a.position - 1,
+         case when json_typeof(a.value) <> 'object' then array['invalid_field', '', 'An activity must be a JSON object.']
+              else array['invalid_field', k.key, format('Unknown field "%s".', k.key)] end
+    into bad_index, invalid
+    from json_array_elements(create_activities.activities) with ordinality as a(value, position)
+    left join lateral json_object_keys(case when json_typeof(a.value) = 'object' then a.value end) as k(key) on true
+   where json_typeof(a.value) <> 'object'
+      or k.key <> all (array['type', 'title', 'description', 'contact_id', 'deal_id', 'entity_type', 'entity_id',
+                             'entity_name', 'metadata'])
+   order by a.position
+   limit 1;
 
   begin
-    insert into app.activities (id, workspace_id, type, title, description, contact_id, deal_id,
-                                entity_type, entity_id, entity_name, metadata, created_by_user_id,
-                                api_key_id, created_at)
-    select b.id, b.workspace_id, b.type, b.title, b.description, b.contact_id, b.deal_id,
-           b.entity_type, b.entity_id, b.entity_name, b.metadata, b.created_by_user_id,
-           b.api_key_id, b.created_at
-      from unnest(batch) as b;
+    with items as materialized (
+      select x.position - 1 as index, gen_random_uuid() as id, now() + (x.position - 1) * interval '1 microsecond' as created_at,
+             x.type, x.title, x.description, x.contact_id, x.deal_id, x.entity_type, x.entity_id, x.entity_name, x.metadata,
+             app_private.activity_fields_problem(x.type, x.title, x.description, x.contact_id, x.deal_id, x.entity_type,
+                                                 x.entity_id, x.entity_name, x.metadata, true) as problem
+        from rows from (json_to_recordset(case when bad_index is null then create_activities.activities else '[]' end)
+                          as (type json, title json, description json, contact_id json, deal_id json, entity_type json,
+                              entity_id json, entity_name json, metadata json))
+             with ordinality as x(type, title, description, contact_id, deal_id, entity_type, entity_id, entity_name,
+                                  metadata, position)
+    ), rows as materialized (
+      select i.index, case when i.problem is null then row(
+               i.id, key.workspace_id, i.type #>> '{}', i.title #>> '{}', i.description #>> '{}',
+               (i.contact_id #>> '{}')::uuid, (i.deal_id #>> '{}')::uuid, i.entity_type #>> '{}', i.entity_id #>> '{}',
+               i.entity_name #>> '{}', nullif(i.metadata::jsonb, 'null'::jsonb), key.user_id, key.key_id, i.created_at
+             )::app.activities end as activity,
+             i.problem
+        from items i
+    ), passed as (
+      select bool_and(r.problem is null) as ok from rows r
+    ), inserted as (
+      insert into app.activities (id, workspace_id, type, title, description, contact_id, deal_id,
+                                  entity_type, entity_id, entity_name, metadata, created_by_user_id,
+                                  api_key_id, created_at)
+      select (r.activity).id, (r.activity).workspace_id, (r.activity).type, (r.activity).title,
+             (r.activity).description, (r.activity).contact_id, (r.activity).deal_id, (r.activity).entity_type,
+             (r.activity).entity_id, (r.activity).entity_name, (r.activity).metadata, (r.activity).created_by_user_id,
+             (r.activity).api_key_id, (r.activity).created_at
+        from rows r
+       where (select p.ok from passed p)
+       order by r.index
+    )
+    select case when bool_and(r.problem is null) then json_agg(app_private.activity_json(r.activity) order by r.index) end,
+           (array_agg(r.index order by r.index) filter (where r.problem is not null))[1]
+      into result, bad_index
+      from rows r
+     where bad_index is null;
   exception when foreign_key_violation then
     -- Which item? Only on this path: insert them one by one until one fails (the failed
-    -- statement above was rolled back; a raise below rolls back these too).
-    for i in 1 .. cardinality(batch) loop
+    -- statement above was rolled back; the raise below rolls back these too).
+    for failed_item in
+      select x.position - 1 as index, x.type, x.contact_id, x.deal_id
+        from rows from (json_to_recordset(create_activities.activities) as (type text, contact_id uuid, deal_id uuid))
+             with ordinality as x(type, contact_id, deal_id, position)
+       order by x.position
+    loop
+      bad_index := failed_item.index;
       begin
-        insert into app.activities (id, workspace_id, type, title, description, contact_id, deal_id,
-                                    entity_type, entity_id, entity_name, metadata, created_by_user_id,
-                                    api_key_id, created_at)
-        values (batch[i].id, batch[i].workspace_id, batch[i].type, batch[i].title, batch[i].description,
-                batch[i].contact_id, batch[i].deal_id, batch[i].entity_type, batch[i].entity_id,
-                batch[i].entity_name, batch[i].metadata, batch[i].created_by_user_id,
-                batch[i].api_key_id, batch[i].created_at);
+        insert into app.activities (workspace_id, type, contact_id, deal_id, created_by_user_id, api_key_id)
+        values (key.workspace_id, failed_item.type, failed_item.contact_id, failed_item.deal_id, key.user_id, key.key_id);
       exception when foreign_key_violation then
         get stacked diagnostics failed_constraint = constraint_name;
         if failed_constraint = 'activities_contact_fkey' then
-          raise sqlstate 'PT404' using message = 'contact_not_found', hint = format('activities[%s].contact_id', i - 1),
-            detail = format('activities[%s]: the contact does not exist in this workspace.', i - 1);
+          raise sqlstate 'PT404' using message = 'contact_not_found', hint = format('activities[%s].contact_id', bad_index),
+            detail = format('activities[%s]: the contact does not exist in this workspace.', bad_index);
         end if;
-        raise sqlstate 'PT404' using message = 'deal_not_found', hint = format('activities[%s].deal_id', i - 1),
-          detail = format('activities[%s]: the deal does not exist in this workspace.', i - 1);
+        raise sqlstate 'PT404' using message = 'deal_not_found', hint = format('activities[%s].deal_id', bad_index),
+          detail = format('activities[%s]: the deal does not exist in this workspace.', bad_index);
       end;
     end loop;
+    raise;  -- no single item fails alone (a concurrent change): report the violation as it came
   end;
 
-  return json_build_object('workspace_id', key.workspace_id, 'activities',
-    (select json_agg(app_private.activity_json(batch[i]) order by i) from generate_subscripts(batch, 1) as i));
+  if bad_index is not null then
+    if invalid is null then
+      select x.problem into invalid
+        from (select app_private.activity_fields_problem(v -> 'type', v -> 'title', v -> 'description', v -> 'contact_id',
+                       v -> 'deal_id', v -> 'entity_type', v -> 'entity_id', v -> 'entity_name', v -> 'metadata', true) as problem
+                from json_extract_path(create_activities.activities, bad_index::text) as v) x;
+    end if;
+    perform app_private.raise_invalid(invalid[1],
+      format('activities[%s]', bad_index) || case when invalid[2] = '' then '' else '.' || invalid[2] end,
+      invalid[3]);
+  end if;
+  return json_build_object('workspace_id', key.workspace_id, 'activities', result);
 end;
 $$;
 
