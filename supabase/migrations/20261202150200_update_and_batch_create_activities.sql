@@ -4,61 +4,66 @@
 -- batch is one call however many items it has. Each field is checked with the rules and codes
 -- of api.create_activity, in the order of its parameters.
 
--- The first problem of an activity's fields, each given as the JSON value the caller sent (SQL
--- null when absent): {code, param, detail}, or null. JSON types first (strings must be strings,
--- metadata an object), then the rules, in the order of the fields; `creating`: type is required
--- and entity_type/entity_id must come together (a PATCH checks that pair on the activity as it
--- will be). Taking the values one by one lets a batch extract every item's fields in one pass
--- (json_to_recordset) instead of parsing each item again for each field.
+-- The first problem of an activity's fields: {code, param, detail}, or null. The same rules,
+-- codes and order as api.create_activity, whose text parameters PostgREST fills from JSON the
+-- same way json_to_record does (a number sent for title is its text); contact_id and deal_id
+-- arrive as text here, so their form is checked too. `creating`: type is required and
+-- entity_type/entity_id must come together (a PATCH checks that pair on the activity as it will
+-- be, and passes type only when it is given).
 create function app_private.activity_fields_problem(
-  type json, title json, description json, contact_id json, deal_id json, entity_type json,
-  entity_id json, entity_name json, metadata json, creating boolean
+  type text, title text, description text, contact_id text, deal_id text, entity_type text,
+  entity_id text, entity_name text, metadata json, creating boolean
 ) returns text[]
 language plpgsql immutable set search_path = ''
 as $$
-declare
-  uuid_pattern constant text := '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
-  identifier constant text := '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$';
 begin
   return case
-    when (type is null and creating) or json_typeof(type) = 'null' then
+    when (type is null and creating) or type = '' then
       array['missing_required_field', 'type', 'type is required.']
-    when json_typeof(type) <> 'string' or (type #>> '{}') !~ identifier then
+    when type !~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$' then
       array['invalid_field', 'type', 'type must be 1-64 letters, digits, "_", "-", "." or ":", starting with a letter or digit.']
-    when json_typeof(title) <> all (array['string', 'null']) then
-      array['invalid_field', 'title', 'title must be a string.']
-    when char_length(title #>> '{}') > 500 then
+    when char_length(title) > 500 then
       array['invalid_field', 'title', 'title must be at most 500 characters.']
-    when json_typeof(description) <> all (array['string', 'null']) then
-      array['invalid_field', 'description', 'description must be a string.']
-    when char_length(description #>> '{}') > 65536 then
+    when char_length(description) > 65536 then
       array['invalid_field', 'description', 'description must be at most 65536 characters.']
-    when json_typeof(contact_id) <> all (array['string', 'null']) or (contact_id #>> '{}') !~ uuid_pattern then
+    when not app_private.is_uuid_text(contact_id) then
       array['invalid_field', 'contact_id', 'contact_id must be a UUID.']
-    when json_typeof(deal_id) <> all (array['string', 'null']) or (deal_id #>> '{}') !~ uuid_pattern then
+    when not app_private.is_uuid_text(deal_id) then
       array['invalid_field', 'deal_id', 'deal_id must be a UUID.']
-    when json_typeof(entity_type) <> all (array['string', 'null']) or (entity_type #>> '{}') !~ identifier then
+    when entity_type !~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$' then
       array['invalid_field', 'entity_type',
             'entity_type must be 1-64 letters, digits, "_", "-", "." or ":", starting with a letter or digit.']
-    when json_typeof(entity_id) <> all (array['string', 'null']) or char_length(entity_id #>> '{}') not between 1 and 255 then
+    when char_length(entity_id) not between 1 and 255 then
       array['invalid_field', 'entity_id', 'entity_id must be 1 to 255 characters.']
-    when json_typeof(entity_name) <> all (array['string', 'null']) then
-      array['invalid_field', 'entity_name', 'entity_name must be a string.']
-    when char_length(entity_name #>> '{}') > 500 then
+    when char_length(entity_name) > 500 then
       array['invalid_field', 'entity_name', 'entity_name must be at most 500 characters.']
     when json_typeof(metadata) <> all (array['object', 'null']) then
       array['invalid_field', 'metadata', 'metadata must be a JSON object.']
     when octet_length(metadata::text) > 8192 then
       array['metadata_too_large', 'metadata', 'metadata must be at most 8192 bytes when serialised as JSON.']
-    when creating and (json_typeof(entity_type) is distinct from 'string') <> (json_typeof(entity_id) is distinct from 'string') then
-      array['invalid_field',
-            case when json_typeof(entity_type) is distinct from 'string' then 'entity_type' else 'entity_id' end,
+    when creating and (entity_type is null) <> (entity_id is null) then
+      array['invalid_field', case when entity_type is null then 'entity_type' else 'entity_id' end,
             'entity_type and entity_id must be given together.']
   end;
 end;
 $$;
-revoke execute on function app_private.activity_fields_problem(json, json, json, json, json, json, json, json, json, boolean) from public;
-grant execute on function app_private.activity_fields_problem(json, json, json, json, json, json, json, json, json, boolean) to anon;
+revoke execute on function app_private.activity_fields_problem(text, text, text, text, text, text, text, text, json, boolean) from public;
+grant execute on function app_private.activity_fields_problem(text, text, text, text, text, text, text, text, json, boolean) to anon;
+
+-- Whether `value` is a UUID in its 8-4-4-4-12 form (null: nothing to check). Cheaper than a
+-- regular expression, which a batch would run twice per item.
+create function app_private.is_uuid_text(value text) returns boolean
+language plpgsql immutable set search_path = ''
+as $$
+begin
+  return value is null
+      or (octet_length(value) = 36
+          and translate(value, '0123456789abcdefABCDEF', '') = '----'
+          and substr(value, 9, 1) || substr(value, 14, 1) || substr(value, 19, 1) || substr(value, 24, 1) = '----');
+end;
+$$;
+revoke execute on function app_private.is_uuid_text(text) from public;
+grant execute on function app_private.is_uuid_text(text) to anon;
 
 -- The first field of `fields` (a JSON object) that is not an activity field, or null.
 create function app_private.unknown_activity_field(fields json) returns text
@@ -150,8 +155,8 @@ declare
     else coalesce(
       (select app_private.activity_fields_problem(c.type, c.title, c.description, c.contact_id, c.deal_id,
                                                   c.entity_type, c.entity_id, c.entity_name, c.metadata, false)
-         from json_to_record(update_activity.changes) as c(type json, title json, description json, contact_id json,
-              deal_id json, entity_type json, entity_id json, entity_name json, metadata json)),
+         from json_to_record(update_activity.changes) as c(type text, title text, description text, contact_id text,
+              deal_id text, entity_type text, entity_id text, entity_name text, metadata json)),
       case when unknown is not null then array['invalid_field', unknown, format('Unknown field "%s".', unknown)] end)
   end;
 begin
@@ -214,15 +219,14 @@ begin
              app_private.activity_fields_problem(x.type, x.title, x.description, x.contact_id, x.deal_id, x.entity_type,
                                                  x.entity_id, x.entity_name, x.metadata, true) as problem
         from rows from (json_to_recordset(case when bad_index is null then create_activities.activities else '[]' end)
-                          as (type json, title json, description json, contact_id json, deal_id json, entity_type json,
-                              entity_id json, entity_name json, metadata json))
+                          as (type text, title text, description text, contact_id text, deal_id text, entity_type text,
+                              entity_id text, entity_name text, metadata json))
              with ordinality as x(type, title, description, contact_id, deal_id, entity_type, entity_id, entity_name,
                                   metadata, position)
     ), rows as materialized (
       select i.index, case when i.problem is null then row(
-               i.id, key.workspace_id, i.type #>> '{}', i.title #>> '{}', i.description #>> '{}',
-               (i.contact_id #>> '{}')::uuid, (i.deal_id #>> '{}')::uuid, i.entity_type #>> '{}', i.entity_id #>> '{}',
-               i.entity_name #>> '{}', nullif(i.metadata::jsonb, 'null'::jsonb), key.user_id, key.key_id, i.created_at
+               i.id, key.workspace_id, i.type, i.title, i.description, i.contact_id::uuid, i.deal_id::uuid,
+               i.entity_type, i.entity_id, i.entity_name, i.metadata::jsonb, key.user_id, key.key_id, i.created_at
              )::app.activities end as activity,
              i.problem
         from items i
@@ -273,10 +277,12 @@ begin
 
   if bad_index is not null then
     if invalid is null then
-      select x.problem into invalid
-        from (select app_private.activity_fields_problem(v -> 'type', v -> 'title', v -> 'description', v -> 'contact_id',
-                       v -> 'deal_id', v -> 'entity_type', v -> 'entity_id', v -> 'entity_name', v -> 'metadata', true) as problem
-                from json_extract_path(create_activities.activities, bad_index::text) as v) x;
+      select app_private.activity_fields_problem(x.type, x.title, x.description, x.contact_id, x.deal_id, x.entity_type,
+                                                 x.entity_id, x.entity_name, x.metadata, true)
+        into invalid
+        from json_to_record(create_activities.activities -> bad_index::int)
+             as x(type text, title text, description text, contact_id text, deal_id text, entity_type text,
+                  entity_id text, entity_name text, metadata json);
     end if;
     perform app_private.raise_invalid(invalid[1],
       format('activities[%s]', bad_index) || case when invalid[2] = '' then '' else '.' || invalid[2] end,

@@ -49,7 +49,8 @@ select set_eq(
     'app_private.check_webhook_endpoint_fields(text,text[],text)',
     'app_private.raise_invalid(text,text,text)',
     'app_private.raise_endpoint_not_found(uuid,text)',
-    'app_private.activity_fields_problem(json,json,json,json,json,json,json,json,json,boolean)',
+    'app_private.activity_fields_problem(text,text,text,text,text,text,text,text,json,boolean)',
+    'app_private.is_uuid_text(text)',
     'app_private.unknown_activity_field(json)',
     'app_private.raise_activity_not_found(uuid)'
   ],

@@ -100,8 +100,8 @@ select is(tests.refusal($$ select api.update_activity('a4000000-0000-4000-8000-0
   'PT400 invalid_field (no param)', 'an empty change: invalid_field');
 select is(tests.refusal($$ select api.update_activity('a4000000-0000-4000-8000-000000000001', '{"type":null}') $$),
   'PT400 missing_required_field (type)', 'type cannot be cleared');
-select is(tests.refusal($$ select api.update_activity('a4000000-0000-4000-8000-000000000001', '{"title":7}') $$),
-  'PT400 invalid_field (title)', 'a field of the wrong JSON type: invalid_field');
+select is(tests.refusal($$ select api.update_activity('a4000000-0000-4000-8000-000000000001', '{"contact_id":"a2000000"}') $$),
+  'PT400 invalid_field (contact_id)', 'a contact_id that is not a UUID: invalid_field');
 select is(tests.refusal($$ select api.update_activity('a4000000-0000-4000-8000-000000000001', '{"api_key_id":null}') $$),
   'PT400 invalid_field (api_key_id)', 'a column the API does not show cannot be changed');
 select is(tests.refusal(format($$ select api.create_activities('[{"type":"a"},{"type":"b","metadata":{"n":"%s"}}]') $$, repeat('x', 8200))),
