@@ -342,11 +342,11 @@ export interface components {
             deal_id: string | null;
             /** @description What else the activity concerns when it is not (only) a contact or deal: e.g. campaign, task, list. Given together with entity_id. */
             entity_type: string | null;
-            /** @description The entity's id in your system. */
+            /** @description UUID of the polymorphic entity, lower case. Activities recorded before the API checked it may hold another id. */
             entity_id: string | null;
             /** @description The entity's human-readable name. */
             entity_name: string | null;
-            /** @description Type-specific data, as sent (jsonb: keys may come back in another order). */
+            /** @description Type-specific data, exactly as sent: the same keys in the same order, numbers as written. */
             metadata: {
                 [key: string]: unknown;
             } | null;
@@ -386,11 +386,14 @@ export interface components {
             deal_id?: string | null;
             /** @description What else the activity concerns when it is not (only) a contact or deal: e.g. campaign, task, list. Given together with entity_id. */
             entity_type?: string | null;
-            /** @description The entity's id in your system. Given together with entity_type. At most 255 characters (Unicode code points). */
+            /**
+             * Format: uuid
+             * @description UUID of the polymorphic entity, any letter case; stored and returned lower case. Given together with entity_type.
+             */
             entity_id?: string | null;
             /** @description The entity's human-readable name, for timeline display. At most 500 characters (Unicode code points). */
             entity_name?: string | null;
-            /** @description Type-specific data (call duration, email subject, attendees…): a JSON object of at most 8192 bytes as compact UTF-8 JSON (larger is 400 metadata_too_large), nested at most 16 levels. Stored as jsonb, so keys may come back in another order. */
+            /** @description Type-specific data (call duration, email subject, attendees…): a JSON object of at most 8192 bytes as compact UTF-8 JSON (larger is 400 metadata_too_large), nested at most 16 levels. Comes back exactly as sent: the same keys in the same order, every number as written (whitespace between tokens is dropped). A number a JSON parser reading IEEE doubles would change is 400 invalid_field: an integer value beyond ±(2^53−1) (e.g. 9007199254740993, 1e300), an overflow (1e400), a non-zero magnitude below 2.2250738585072014e-308, an exponent of 1000 or more. 1.0 and -0 are kept as written. */
             metadata?: {
                 [key: string]: unknown;
             } | null;
@@ -414,11 +417,14 @@ export interface components {
             deal_id?: string | null;
             /** @description What else the activity concerns when it is not (only) a contact or deal: e.g. campaign, task, list. Given together with entity_id. */
             entity_type?: string | null;
-            /** @description The entity's id in your system. Given together with entity_type. At most 255 characters (Unicode code points). */
+            /**
+             * Format: uuid
+             * @description UUID of the polymorphic entity, any letter case; stored and returned lower case. Given together with entity_type.
+             */
             entity_id?: string | null;
             /** @description The entity's human-readable name, for timeline display. At most 500 characters (Unicode code points). */
             entity_name?: string | null;
-            /** @description Type-specific data (call duration, email subject, attendees…): a JSON object of at most 8192 bytes as compact UTF-8 JSON (larger is 400 metadata_too_large), nested at most 16 levels. Stored as jsonb, so keys may come back in another order. */
+            /** @description Type-specific data (call duration, email subject, attendees…): a JSON object of at most 8192 bytes as compact UTF-8 JSON (larger is 400 metadata_too_large), nested at most 16 levels. Comes back exactly as sent: the same keys in the same order, every number as written (whitespace between tokens is dropped). A number a JSON parser reading IEEE doubles would change is 400 invalid_field: an integer value beyond ±(2^53−1) (e.g. 9007199254740993, 1e300), an overflow (1e400), a non-zero magnitude below 2.2250738585072014e-308, an exponent of 1000 or more. 1.0 and -0 are kept as written. */
             metadata?: {
                 [key: string]: unknown;
             } | null;
@@ -3555,11 +3561,11 @@ export interface operations {
                             deal_id?: string | null;
                             /** @description What else the activity concerns when it is not (only) a contact or deal: e.g. campaign, task, list. Given together with entity_id. */
                             entity_type?: string | null;
-                            /** @description The entity's id in your system. */
+                            /** @description UUID of the polymorphic entity, lower case. Activities recorded before the API checked it may hold another id. */
                             entity_id?: string | null;
                             /** @description The entity's human-readable name. */
                             entity_name?: string | null;
-                            /** @description Type-specific data, as sent (jsonb: keys may come back in another order). */
+                            /** @description Type-specific data, exactly as sent: the same keys in the same order, numbers as written. */
                             metadata?: {
                                 [key: string]: unknown;
                             } | null;

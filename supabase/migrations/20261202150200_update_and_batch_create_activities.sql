@@ -4,66 +4,40 @@
 -- batch is one call however many items it has. Each field is checked with the rules and codes
 -- of api.create_activity, in the order of its parameters.
 
--- The first problem of an activity's fields: {code, param, detail}, or null. The same rules,
--- codes and order as api.create_activity, whose text parameters PostgREST fills from JSON the
--- same way json_to_record does (a number sent for title is its text); contact_id and deal_id
--- arrive as text here, so their form is checked too. `creating`: type is required and
--- entity_type/entity_id must come together (a PATCH checks that pair on the activity as it will
--- be, and passes type only when it is given).
+-- The first problem of an activity's fields: {code, param, detail}, or null — the rules, codes
+-- and order of api.create_activity, from the one place they live
+-- (app_private.activity_field_problem, 20261202140000), with contact_id and deal_id in their
+-- place in the order: they arrive here as text (api.create_activity's are uuid parameters), so
+-- their form is checked too. The fields are read as PostgREST fills api.create_activity's text
+-- parameters from JSON (json_to_record: a number sent for title is its text); metadata compact.
+-- A PATCH passes type as it will be and null for every other field it does not change (what is
+-- stored stays as it is), and the entity pair as it will be.
 create function app_private.activity_fields_problem(
   type text, title text, description text, contact_id text, deal_id text, entity_type text,
-  entity_id text, entity_name text, metadata json, creating boolean
+  entity_id text, entity_name text, metadata json
 ) returns text[]
 language plpgsql immutable set search_path = ''
 as $$
 begin
-  return case
-    when (type is null and creating) or type = '' then
-      array['missing_required_field', 'type', 'type is required.']
-    when type !~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$' then
-      array['invalid_field', 'type', 'type must be 1-64 letters, digits, "_", "-", "." or ":", starting with a letter or digit.']
-    when char_length(title) > 500 then
-      array['invalid_field', 'title', 'title must be at most 500 characters.']
-    when char_length(description) > 65536 then
-      array['invalid_field', 'description', 'description must be at most 65536 characters.']
-    when not app_private.is_uuid_text(contact_id) then
-      array['invalid_field', 'contact_id', 'contact_id must be a UUID.']
-    when not app_private.is_uuid_text(deal_id) then
-      array['invalid_field', 'deal_id', 'deal_id must be a UUID.']
-    when entity_type !~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$' then
-      array['invalid_field', 'entity_type',
-            'entity_type must be 1-64 letters, digits, "_", "-", "." or ":", starting with a letter or digit.']
-    when char_length(entity_id) not between 1 and 255 then
-      array['invalid_field', 'entity_id', 'entity_id must be 1 to 255 characters.']
-    when char_length(entity_name) > 500 then
-      array['invalid_field', 'entity_name', 'entity_name must be at most 500 characters.']
-    when json_typeof(metadata) <> all (array['object', 'null']) then
-      array['invalid_field', 'metadata', 'metadata must be a JSON object.']
-    when octet_length(metadata::text) > 8192 then
-      array['metadata_too_large', 'metadata', 'metadata must be at most 8192 bytes when serialised as JSON.']
-    when creating and (entity_type is null) <> (entity_id is null) then
-      array['invalid_field', case when entity_type is null then 'entity_type' else 'entity_id' end,
-            'entity_type and entity_id must be given together.']
-  end;
+  return coalesce(
+    app_private.activity_field_problem(type, title, description, null, null, null, null),
+    case
+      when not (contact_id is null or (octet_length(contact_id) = 36
+                                       and translate(contact_id, '0123456789abcdefABCDEF', '') = '----'
+                                       and substr(contact_id, 9, 1) || substr(contact_id, 14, 1)
+                                           || substr(contact_id, 19, 1) || substr(contact_id, 24, 1) = '----')) then
+        array['invalid_field', 'contact_id', 'contact_id must be a UUID.']
+      when not (deal_id is null or (octet_length(deal_id) = 36
+                                    and translate(deal_id, '0123456789abcdefABCDEF', '') = '----'
+                                    and substr(deal_id, 9, 1) || substr(deal_id, 14, 1)
+                                        || substr(deal_id, 19, 1) || substr(deal_id, 24, 1) = '----')) then
+        array['invalid_field', 'deal_id', 'deal_id must be a UUID.']
+    end,
+    app_private.activity_field_problem(type, null, null, entity_type, entity_id, entity_name, metadata));
 end;
 $$;
-revoke execute on function app_private.activity_fields_problem(text, text, text, text, text, text, text, text, json, boolean) from public;
-grant execute on function app_private.activity_fields_problem(text, text, text, text, text, text, text, text, json, boolean) to anon;
-
--- Whether `value` is a UUID in its 8-4-4-4-12 form (null: nothing to check). Cheaper than a
--- regular expression, which a batch would run twice per item.
-create function app_private.is_uuid_text(value text) returns boolean
-language plpgsql immutable set search_path = ''
-as $$
-begin
-  return value is null
-      or (octet_length(value) = 36
-          and translate(value, '0123456789abcdefABCDEF', '') = '----'
-          and substr(value, 9, 1) || substr(value, 14, 1) || substr(value, 19, 1) || substr(value, 24, 1) = '----');
-end;
-$$;
-revoke execute on function app_private.is_uuid_text(text) from public;
-grant execute on function app_private.is_uuid_text(text) to anon;
+revoke execute on function app_private.activity_fields_problem(text, text, text, text, text, text, text, text, json) from public;
+grant execute on function app_private.activity_fields_problem(text, text, text, text, text, text, text, text, json) to anon;
 
 -- The first field of `fields` (a JSON object) that is not an activity field, or null.
 create function app_private.unknown_activity_field(fields json) returns text
@@ -81,8 +55,8 @@ grant execute on function app_private.unknown_activity_field(json) to anon;
 
 -- PATCH's row change runs as the owner, confined to the key's workspace by the key itself, for
 -- the reason 20261202150100_delete_activity.sql gives (PostgreSQL applies SELECT policies to an
--- UPDATE's WHERE, so a write-only key would find nothing). The fields were checked by the
--- caller; what only the stored row can tell is checked here: entity_type and entity_id together.
+-- UPDATE's WHERE, so a write-only key would find nothing). The fields are checked here, where
+-- the stored row tells what the activity will be (entity_type and entity_id together).
 -- An update that changes nothing the API shows writes nothing (and so fires no event). Returns
 -- the activity as reads return it when the key may read; null for a write-only key, which learns
 -- nothing it did not send.
@@ -92,8 +66,10 @@ as $$
 declare
   key app_private.api_key_context := app_private.request_api_key();
   given text[] := array(select json_object_keys(changes));
+  sent record;
   old app.activities;
   changed app.activities;
+  problem text[];
   shown json;
 begin
   select * into old from app.activities a
@@ -103,24 +79,37 @@ begin
   if not found then
     perform app_private.raise_activity_not_found(change_activity_row.id);
   end if;
+  select c.type, c.title, c.description, c.contact_id, c.deal_id, c.entity_type, c.entity_id, c.entity_name,
+         app_private.compact_json(c.metadata) as metadata
+    into sent
+    from json_to_record(changes) as c(type text, title text, description text, contact_id text, deal_id text,
+                                      entity_type text, entity_id text, entity_name text, metadata json);
+  -- The fields sent, with the rules of create; type and the entity pair as they will be (an
+  -- entity_id stored before ids had to be UUIDs stands in as a UUID, so keeping it is not refused).
+  problem := app_private.activity_fields_problem(
+    case when 'type' = any (given) then sent.type else old.type end,
+    sent.title, sent.description, sent.contact_id, sent.deal_id,
+    case when 'entity_type' = any (given) then sent.entity_type else old.entity_type end,
+    case when 'entity_id' = any (given) then sent.entity_id
+         when old.entity_id is not null then '00000000-0000-4000-8000-000000000000' end,
+    sent.entity_name, sent.metadata);
+  if problem is not null then
+    perform app_private.raise_invalid(problem[1], problem[2], problem[3]);
+  end if;
   changed := row(
     old.id, old.workspace_id,
-    case when 'type' = any (given) then changes ->> 'type' else old.type end,
-    case when 'title' = any (given) then changes ->> 'title' else old.title end,
-    case when 'description' = any (given) then changes ->> 'description' else old.description end,
-    case when 'contact_id' = any (given) then (changes ->> 'contact_id')::uuid else old.contact_id end,
-    case when 'deal_id' = any (given) then (changes ->> 'deal_id')::uuid else old.deal_id end,
-    case when 'entity_type' = any (given) then changes ->> 'entity_type' else old.entity_type end,
-    case when 'entity_id' = any (given) then changes ->> 'entity_id' else old.entity_id end,
-    case when 'entity_name' = any (given) then changes ->> 'entity_name' else old.entity_name end,
-    case when 'metadata' = any (given) then nullif((changes -> 'metadata')::jsonb, 'null'::jsonb) else old.metadata end,
+    case when 'type' = any (given) then sent.type else old.type end,
+    case when 'title' = any (given) then sent.title else old.title end,
+    case when 'description' = any (given) then sent.description else old.description end,
+    case when 'contact_id' = any (given) then sent.contact_id::uuid else old.contact_id end,
+    case when 'deal_id' = any (given) then sent.deal_id::uuid else old.deal_id end,
+    case when 'entity_type' = any (given) then sent.entity_type else old.entity_type end,
+    case when 'entity_id' = any (given) then lower(sent.entity_id) else old.entity_id end,
+    case when 'entity_name' = any (given) then sent.entity_name else old.entity_name end,
+    case when 'metadata' = any (given) then case when json_typeof(sent.metadata) = 'object' then sent.metadata end
+         else old.metadata end,
     old.created_by_user_id, old.api_key_id, old.created_at
   )::app.activities;
-  if (changed.entity_type is null) <> (changed.entity_id is null) then
-    perform app_private.raise_invalid('invalid_field',
-      case when changed.entity_type is null then 'entity_type' else 'entity_id' end,
-      'entity_type and entity_id must be given together.');
-  end if;
   shown := app_private.activity_json(changed);
   if shown::text is distinct from app_private.activity_json(old)::text then
     -- A contact or deal outside the workspace fails the composite foreign key, as on create.
@@ -152,12 +141,8 @@ declare
     -- json_to_record reads a JSON null as SQL null, which below means "not given".
     when json_typeof(update_activity.changes -> 'type') = 'null' then
       array['missing_required_field', 'type', 'type is required; it cannot be cleared.']
-    else coalesce(
-      (select app_private.activity_fields_problem(c.type, c.title, c.description, c.contact_id, c.deal_id,
-                                                  c.entity_type, c.entity_id, c.entity_name, c.metadata, false)
-         from json_to_record(update_activity.changes) as c(type text, title text, description text, contact_id text,
-              deal_id text, entity_type text, entity_id text, entity_name text, metadata json)),
-      case when unknown is not null then array['invalid_field', unknown, format('Unknown field "%s".', unknown)] end)
+    when unknown is not null then
+      array['invalid_field', unknown, format('Unknown field "%s".', unknown)]
   end;
 begin
   if invalid is not null then
@@ -215,21 +200,25 @@ begin
   begin
     with items as materialized (
       select x.position - 1 as index, gen_random_uuid() as id, now() + (x.position - 1) * interval '1 microsecond' as created_at,
-             x.type, x.title, x.description, x.contact_id, x.deal_id, x.entity_type, x.entity_id, x.entity_name, x.metadata,
-             app_private.activity_fields_problem(x.type, x.title, x.description, x.contact_id, x.deal_id, x.entity_type,
-                                                 x.entity_id, x.entity_name, x.metadata, true) as problem
+             x.type, x.title, x.description, x.contact_id, x.deal_id, x.entity_type, x.entity_id, x.entity_name,
+             app_private.compact_json(x.metadata) as metadata
         from rows from (json_to_recordset(case when bad_index is null then create_activities.activities else '[]' end)
                           as (type text, title text, description text, contact_id text, deal_id text, entity_type text,
                               entity_id text, entity_name text, metadata json))
              with ordinality as x(type, title, description, contact_id, deal_id, entity_type, entity_id, entity_name,
                                   metadata, position)
+    ), checked as materialized (
+      select i.*, app_private.activity_fields_problem(i.type, i.title, i.description, i.contact_id, i.deal_id,
+                                                      i.entity_type, i.entity_id, i.entity_name, i.metadata) as problem
+        from items i
     ), rows as materialized (
       select i.index, case when i.problem is null then row(
                i.id, key.workspace_id, i.type, i.title, i.description, i.contact_id::uuid, i.deal_id::uuid,
-               i.entity_type, i.entity_id, i.entity_name, i.metadata::jsonb, key.user_id, key.key_id, i.created_at
+               i.entity_type, lower(i.entity_id), i.entity_name,
+               case when json_typeof(i.metadata) = 'object' then i.metadata end, key.user_id, key.key_id, i.created_at
              )::app.activities end as activity,
              i.problem
-        from items i
+        from checked i
     ), passed as (
       select bool_and(r.problem is null) as ok from rows r
     ), inserted as (
@@ -278,7 +267,7 @@ begin
   if bad_index is not null then
     if invalid is null then
       select app_private.activity_fields_problem(x.type, x.title, x.description, x.contact_id, x.deal_id, x.entity_type,
-                                                 x.entity_id, x.entity_name, x.metadata, true)
+                                                 x.entity_id, x.entity_name, app_private.compact_json(x.metadata))
         into invalid
         from json_to_record(create_activities.activities -> bad_index::int)
              as x(type text, title text, description text, contact_id text, deal_id text, entity_type text,

@@ -160,7 +160,7 @@ export function describeActivitiesContract(name: string, target: () => ContractT
         description: "**markdown** _is_ kept\nverbatim",
         contact_id: null,
         entity_type: "campaign",
-        entity_id: "cmp_42",
+        entity_id: "5b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
         entity_name: "Spring launch",
         metadata: { note: filler },
       };
@@ -169,6 +169,40 @@ export function describeActivitiesContract(name: string, target: () => ContractT
       expect(response.status, await response.clone().text()).toBe(201);
       const { data } = (await response.json()) as ActivityResponse;
       expect(data.activity).toMatchObject({ ...body, contact_id: null, deal_id: null });
+    });
+
+    test("metadata comes back exactly as sent — keys in their order, integer-like keys too, numbers as written — on POST and GET", async () => {
+      const { fixtures } = target();
+      const ws = await fixtures.workspace();
+      const key = await fixtures.key(ws);
+      // The doc's example: jsonb used to answer {"direction": …, "duration_minutes": 32}.
+      const example = await post(key, docBody(ws));
+      const exampleText = await example.text();
+      expect(example.status, exampleText).toBe(201);
+      expect(exampleText).toContain('"metadata":{"duration_minutes":32,"direction":"outbound"}');
+      // JSON.parse puts "1" before "2"; 1.0 and -0 and 9007199254740991 are kept as written; whitespace between tokens goes.
+      const sent = '{"z": {"2": "b", "1": "a"}, "10": 1.0, "9": [-0, 9007199254740991, 2.50e1], "s": "a  b"}';
+      const kept = '{"z":{"2":"b","1":"a"},"10":1.0,"9":[-0,9007199254740991,2.50e1],"s":"a  b"}';
+      const created = await post(key, `{"type":"call","metadata":${sent}}`);
+      const createdText = await created.text();
+      expect(created.status, createdText).toBe(201);
+      expect(createdText).toContain(`"metadata":${kept}`);
+      const read = await request(created.headers.get("location")!, { headers: { Authorization: `Bearer ${key}` } });
+      const readText = await read.text();
+      expect(read.status, readText).toBe(200);
+      expect(readText).toContain(`"metadata":${kept}`);
+      expect(readText).toBe(createdText);
+    });
+
+    test("entity_id is a UUID in any letter case, stored and returned lower case", async () => {
+      const { fixtures } = target();
+      const ws = await fixtures.workspace();
+      const key = await fixtures.key(ws);
+      const created = await post(key, { type: "note", entity_type: "campaign", entity_id: "5B1C2D3E-4F5A-4B6C-8D7E-9F0A1B2C3D4E" });
+      expect(created.status).toBe(201);
+      expect(((await created.json()) as ActivityResponse).data.activity.entity_id).toBe("5b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e");
+      const read = await request(created.headers.get("location")!, { headers: { Authorization: `Bearer ${key}` } });
+      expect(((await read.json()) as ActivityResponse).data.activity.entity_id).toBe("5b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e");
     });
 
     test("GET on the Location returns the same activity", async () => {
@@ -292,7 +326,9 @@ export function describeActivitiesContract(name: string, target: () => ContractT
       ["description an object", { type: "call", description: { md: "x" } }, 400, "invalid_field", "description"],
       ["contact_id not a UUID", { type: "call", contact_id: "123" }, 400, "invalid_field", "contact_id"],
       ["deal_id a number", { type: "call", deal_id: 42 }, 400, "invalid_field", "deal_id"],
-      ["entity_id without entity_type", { type: "call", entity_id: "x" }, 400, "invalid_field", "entity_type"],
+      ["entity_id without entity_type", { type: "call", entity_id: "5b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e" }, 400, "invalid_field", "entity_type"],
+      ["entity_id not a UUID", { type: "call", entity_type: "campaign", entity_id: "cmp_42" }, 400, "invalid_field", "entity_id"],
+      ["entity_id a UUID without hyphens", { type: "call", entity_type: "campaign", entity_id: "5b1c2d3e4f5a4b6c8d7e9f0a1b2c3d4e" }, 400, "invalid_field", "entity_id"],
       ["entity_type without entity_id", { type: "call", entity_type: "task" }, 400, "invalid_field", "entity_id"],
       ["an unknown field", { type: "call", owner_id: "x" }, 400, "invalid_field", "owner_id"],
       ["metadata an array", { type: "call", metadata: [1, 2] }, 400, "invalid_field", "metadata"],
@@ -312,6 +348,9 @@ export function describeActivitiesContract(name: string, target: () => ContractT
     });
 
     test.each([
+      ["metadata holding 1e400 (a double overflows)", '{"type":"call","metadata":{"n":1e400}}', "metadata"],
+      ["metadata holding 2^53 (beyond ±(2^53-1))", '{"type":"call","metadata":{"n":9007199254740992}}', "metadata"],
+      ["metadata holding -(2^53+1) in an array", '{"type":"call","metadata":{"n":[-9007199254740993]}}', "metadata"],
       ["a lone high surrogate in title", '{"type":"call","title":"\\ud800"}', "title"],
       ["a lone low surrogate in a metadata key", '{"type":"call","metadata":{"\\udc00":1}}', "metadata"],
       ["an escaped NUL in type", '{"type":"ca\\u0000ll"}', "type"],

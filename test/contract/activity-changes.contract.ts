@@ -112,7 +112,7 @@ export function describeActivityChangesContract(name: string, target: () => Cont
       const items = [
         { type: "call", title: "First", contact_id: ws.contactId, deal_id: ws.dealId, metadata: { duration_minutes: 32, direction: "outbound" } },
         { type: "note" },
-        { type: "task_completed", entity_type: "task", entity_id: "T-1", entity_name: "Send proposal", description: "**done**" },
+        { type: "task_completed", entity_type: "task", entity_id: "5b0e2a4c-8d1f-4e6a-9c3b-7f2d1e0a9b8c", entity_name: "Send proposal", description: "**done**" },
       ];
       const response = await batch(key, { activities: items });
       const text = await response.text();
@@ -137,6 +137,32 @@ export function describeActivityChangesContract(name: string, target: () => Cont
         [ws.workspaceId],
       );
       expect(order.map((row) => row.id)).toEqual(body.data.activities.map((activity) => activity.id));
+    });
+
+    test("metadata comes back exactly as sent (key order, integer-like keys, numbers), in the answer, a read and the event; entity_id lower case", async () => {
+      const { fixtures } = target();
+      const ws = await fixtures.workspace();
+      await subscribe(ws);
+      const key = await fixtures.key(ws);
+      const metadata = '{"b":1,"2":"two","a":{"z":1.50,"1":true},"1":-0}';
+      const raw = `{"activities":[{"type":"note"},{"type":"call","entity_type":"task","entity_id":"5B0E2A4C-8D1F-4E6A-9C3B-7F2D1E0A9B8C","metadata":${metadata}}]}`;
+      const response = await batch(key, raw);
+      const text = await response.text();
+      expect(response.status, text).toBe(201);
+      expect(text).toContain(`"metadata":${metadata}`);
+      const created = (JSON.parse(text) as BatchResponse).data.activities[1]!;
+      expect(created.entity_id).toBe("5b0e2a4c-8d1f-4e6a-9c3b-7f2d1e0a9b8c");
+      expect(await (await get(key, created.id)).text()).toContain(`"metadata":${metadata}`);
+      const [, event] = await fixtures.db.query<{ payload: string }>(
+        "select payload from app.webhook_events where workspace_id = $1 order by created_at, ctid",
+        [ws.workspaceId],
+      );
+      expect(event!.payload.replace(/\s/g, "")).toContain(`"metadata":${metadata}`);
+      const replaced = '{"y":2,"10":"ten","x":1e2}';
+      const patched = await patch(key, created.id, `{"metadata":${replaced}}`);
+      expect(await patched.text()).toContain(`"metadata":${replaced}`);
+      const updated = (await events(ws)).find((queued) => queued.type === "activity.updated")!;
+      expect(updated.payload.data.previous_attributes).toEqual({ metadata: JSON.parse(metadata) });
     });
 
     test("100 activities in one request; it counts as one request against the rate limit", async () => {
@@ -165,7 +191,7 @@ export function describeActivityChangesContract(name: string, target: () => Cont
       ["an item's metadata over 8 KB", { activities: [{ type: "a" }, { type: "b" }, { type: "c" }, { type: "d", metadata: { note: "x".repeat(8200) } }] }, "metadata_too_large", "activities[3].metadata"],
       ["an item's metadata an array", { activities: [{ type: "a" }, { type: "b", metadata: [1] }] }, "invalid_field", "activities[1].metadata"],
       ["an item's unknown field", { activities: [{ type: "a", owner: "x" }] }, "invalid_field", "activities[0].owner"],
-      ["an item's entity_id without entity_type", { activities: [{ type: "a" }, { type: "b", entity_id: "x" }] }, "invalid_field", "activities[1].entity_type"],
+      ["an item's entity_id without entity_type", { activities: [{ type: "a" }, { type: "b", entity_id: "6c1f3b5d-9e2a-4f7b-8d4c-8a3e2f1b0c9d" }] }, "invalid_field", "activities[1].entity_type"],
       ["the first of two bad items", { activities: [{ type: "a", title: 5 }, { type: "" }] }, "invalid_field", "activities[0].title"],
     ])("%s → 400, nothing written", async (_label, body, code, param) => {
       const { fixtures } = target();
@@ -230,7 +256,7 @@ export function describeActivityChangesContract(name: string, target: () => Cont
       const { fixtures } = target();
       const ws = await fixtures.workspace();
       const key = await fixtures.key(ws);
-      const created = await create(key, { type: "note", title: "t", description: "d", entity_type: "task", entity_id: "T-1", entity_name: "Task", metadata: { keep: 1, drop: 2 } });
+      const created = await create(key, { type: "note", title: "t", description: "d", entity_type: "task", entity_id: "5b0e2a4c-8d1f-4e6a-9c3b-7f2d1e0a9b8c", entity_name: "Task", metadata: { keep: 1, drop: 2 } });
       const cleared = await patch(key, created.id, { title: null, entity_type: null, entity_id: null, metadata: { keep: 1 } });
       expect(cleared.status).toBe(200);
       expect(((await cleared.json()) as ActivityResponse).data.activity).toMatchObject({ title: null, description: "d", entity_type: null, entity_id: null, entity_name: "Task", metadata: { keep: 1 } });
@@ -259,7 +285,8 @@ export function describeActivityChangesContract(name: string, target: () => Cont
       ["metadata over 8 KB", { metadata: { note: "x".repeat(8200) } }, 400, "metadata_too_large", "metadata"],
       ["metadata an array", { metadata: [] }, 400, "invalid_field", "metadata"],
       ["an unknown field", { created_by_user_id: "x" }, 400, "invalid_field", "created_by_user_id"],
-      ["entity_id while the activity has no entity_type", { entity_id: "T-9" }, 400, "invalid_field", "entity_type"],
+      ["entity_id while the activity has no entity_type", { entity_id: "6c1f3b5d-9e2a-4f7b-8d4c-8a3e2f1b0c9d" }, 400, "invalid_field", "entity_type"],
+      ["entity_id not a UUID", { entity_type: "task", entity_id: "T-9" }, 400, "invalid_field", "entity_id"],
       ["a JSON array body", "[]", 400, "invalid_json", undefined],
     ])("%s → refused with its code, nothing changed", async (_label, body, status, code, param) => {
       const { fixtures } = target();

@@ -130,6 +130,11 @@ describe("rules and examples come from the schemas and the public doc", () => {
     expect(request.properties.metadata).toMatchObject({ type: ["object", "null"] });
     expect(request.properties.metadata.description).toContain("8192 bytes");
     expect(request.properties.contact_id).toMatchObject({ format: "uuid" });
+    // entity_id is the doc's "UUID of the polymorphic entity"; metadata's exactness and number rule are stated.
+    expect(request.properties.entity_id).toMatchObject({ type: ["string", "null"], format: "uuid" });
+    expect(request.properties.entity_id.pattern).toBeDefined();
+    expect(request.properties.metadata.description).toContain("same keys in the same order");
+    expect(request.properties.metadata.description).toContain("2^53");
     // metadata is open: any keys (a generator reads a bare "object" as one without properties).
     expect(request.properties.metadata.additionalProperties).toBe(true);
     expect(request.dependentRequired).toEqual({ entity_type: ["entity_id"], entity_id: ["entity_type"] });

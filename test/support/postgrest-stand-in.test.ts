@@ -45,6 +45,8 @@ describe.skipIf(!available)("PostgREST stand-in", () => {
         begin raise sqlstate 'PT418' using message = code, detail = 'd', hint = 'h'; end $$;
       create function public.not_exposed() returns int language sql as $$ select 1 $$;
       grant execute on function api.whoami(text), api.write_something(), api.fail(text), public.not_exposed() to anon;
+      create function api.echo_json(doc json default null) returns json language sql immutable as $$ select doc $$;
+      grant execute on function api.echo_json(json) to anon;
       create function api.forbidden() returns int language sql as $$ select 1 $$;
       revoke execute on function api.forbidden() from public;`);
     standIn = await startPostgrestStandIn({ databaseUrl: database.apiUrl, jwtSecret: SECRET });
@@ -61,6 +63,16 @@ describe.skipIf(!available)("PostgREST stand-in", () => {
     expect(await response.json()).toEqual({
       role: "anon", tag: "t", key: "wbk_x", cookie: null, claims: { iss: "supabase", role: "anon" }, read_only: "off", timeout: "3s",
     });
+  });
+
+  test("a json parameter gets the member's text as the client wrote it (PostgREST: json_to_record over the raw body)", async () => {
+    const response = await fetch(`${standIn.url}/rest/v1/rpc/echo_json`, {
+      method: "POST",
+      headers: { apikey: ANON, authorization: `Bearer ${ANON}`, "content-type": "application/json" },
+      body: '{"doc": {"2": "b", "1": 1.0, "n": 9007199254740993}}',
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('{"2": "b", "1": 1.0, "n": 9007199254740993}');
   });
 
   test("GET passes arguments from the query string and runs READ ONLY; a write there is 405", async () => {

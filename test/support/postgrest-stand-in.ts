@@ -206,8 +206,13 @@ export async function startPostgrestStandIn(options: PostgrestStandInOptions): P
     }
 
     let args: Record<string, unknown>;
+    // PostgREST hands the raw body to json_to_record (RawJSON payload, Query/SqlFragment.hs
+    // fromJsonBodyF), so a json parameter gets the member's text as the client wrote it — key
+    // order, integer-like keys, numbers. So does the stand-in: never a re-serialised parse.
+    let rawBody: string | undefined;
     if (method === "POST") {
       const text = await readBody(req);
+      rawBody = text === "" ? "{}" : text;
       let parsed: unknown;
       try {
         parsed = text === "" ? {} : JSON.parse(text);
@@ -277,7 +282,7 @@ export async function startPostgrestStandIn(options: PostgrestStandInOptions): P
     try {
       body = await database.begin(`isolation level ${isolation} ${readOnly ? "read only" : "read write"}`, async (tx) => {
         await tx.unsafe(setLocals, names.flatMap((name) => [name, locals[name]!]));
-        const rows = await tx.unsafe<{ body: string | null }[]>(query, given.length === 0 ? [] : [JSON.stringify(args)]);
+        const rows = await tx.unsafe<{ body: string | null }[]>(query, given.length === 0 ? [] : [rawBody ?? JSON.stringify(args)]);
         return rows[0]?.body ?? "null";
       });
     } catch (error) {

@@ -14,7 +14,7 @@ describe("api.* calls", () => {
       ),
     );
     expect([...shapes]).toEqual([
-      "select api.create_activity($1::text, $2::text, $3::text, $4::uuid, $5::uuid, $6::text, $7::text, $8::text, $9::text::json) as result",
+      "select api.create_activity($1::text, $2::text, $3::text, $4::uuid, $5::uuid, $6::text, $7::text, $8::text, $9::text::json)::text as result",
     ]);
   });
 
@@ -23,16 +23,16 @@ describe("api.* calls", () => {
       "call", null, null, null, null, null, null, null, '{"a":1}',
     ]);
     expect(inlineRpcCall("get_activity", { id: "3f8e1d2c-4b5a-4d7e-8f9a-0b1c2d3e4f5a" })).toBe(
-      "select api.get_activity(E'3f8e1d2c-4b5a-4d7e-8f9a-0b1c2d3e4f5a'::uuid) as result",
+      "select api.get_activity(E'3f8e1d2c-4b5a-4d7e-8f9a-0b1c2d3e4f5a'::uuid)::text as result",
     );
   });
 
   test("a parameter with a non-null default is left out when absent, and those after it are named", () => {
     expect(inlineRpcCall("list_webhook_endpoints", { starting_after: "3f8e1d2c-4b5a-4d7e-8f9a-0b1c2d3e4f5a" })).toBe(
-      "select api.list_webhook_endpoints(starting_after => E'3f8e1d2c-4b5a-4d7e-8f9a-0b1c2d3e4f5a'::uuid) as result",
+      "select api.list_webhook_endpoints(starting_after => E'3f8e1d2c-4b5a-4d7e-8f9a-0b1c2d3e4f5a'::uuid)::text as result",
     );
     expect(buildRpcCall("list_webhook_endpoints", { max_results: 5 }).text).toBe(
-      "select api.list_webhook_endpoints($1::integer, $2::uuid) as result",
+      "select api.list_webhook_endpoints($1::integer, $2::uuid)::text as result",
     );
   });
 

@@ -73,6 +73,24 @@ export function describeDelivery(engine: Engine, available = true): void {
 
     const t = (name: string, body: () => Promise<void>) => test(`${engine}: ${name}`, body);
 
+    t("the payload's metadata is the one sent: the doc's example in its order, integer-like keys and numbers as written", async () => {
+      const { key } = await setup();
+      const sent = ['{"duration_minutes": 32, "direction": "outbound"}', '{"2": "b", "1": [1.0, -0, 9007199254740991], "z": {"10": 1, "9": 2}}'];
+      const kept = ['{"duration_minutes":32,"direction":"outbound"}', '{"2":"b","1":[1.0,-0,9007199254740991],"z":{"10":1,"9":2}}'];
+      for (const metadata of sent) {
+        const response = await h.request("/v1/activities", {
+          method: "POST",
+          headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+          body: `{"type": "call", "metadata": ${metadata}}`,
+        });
+        expect(response.status, await response.clone().text()).toBe(201);
+      }
+      const { dispatcher } = h.dispatcher();
+      await drainUntil(dispatcher, "both deliveries", () => subscriber.received.length === 2);
+      const bodies = subscriber.received.map((hit) => hit.body);
+      for (const text of kept) expect(bodies.some((body) => body.includes(`"metadata" : ${text}`) || body.includes(`"metadata":${text}`)), text).toBe(true);
+    });
+
     t("happy path: one signed activity.created per activity, body = the API's activity, recorded as one attempt", async () => {
       const { ws, api, endpoint } = await setup();
       const activity = await createActivity(api, ws);

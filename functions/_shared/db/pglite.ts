@@ -5,7 +5,7 @@
 import type { PGlite } from "@electric-sql/pglite";
 import { type Database, DatabaseError, DatabaseUnavailableError, type RpcRequest } from "./database.ts";
 import { DEFAULT_POSTGREST_SETTINGS, type PostgrestSettings, requestLocals, setRequestLocalsSql, transactionModeSql } from "./postgrest-request.ts";
-import { buildRpcCall } from "./rpc-signatures.ts";
+import { buildRpcCall, parseRpcResult } from "./rpc-signatures.ts";
 
 export function createPgliteDatabase(pg: PGlite, settings: Partial<PostgrestSettings> = {}): Database {
   const resolved = { ...DEFAULT_POSTGREST_SETTINGS, ...settings };
@@ -18,8 +18,8 @@ export function createPgliteDatabase(pg: PGlite, settings: Partial<PostgrestSett
           if (mode) await tx.exec(mode);
           const locals = requestLocals(resolved, request);
           await tx.query(setRequestLocalsSql(locals.length), locals.flat());
-          const { rows } = await tx.query<{ result: unknown }>(call.text, call.values);
-          return rows[0]!.result;
+          const { rows } = await tx.query<{ result: string | null }>(call.text, call.values);
+          return parseRpcResult(rows[0]!.result);
         });
       } catch (error) {
         throw normalizeError(error);

@@ -7,6 +7,7 @@
 
 import postgres from "postgres";
 import { type Database, DatabaseError, DatabaseUnavailableError, type RpcRequest } from "./database.ts";
+import { parseRpcResult } from "./rpc-signatures.ts";
 import { DEFAULT_POSTGREST_SETTINGS, type PostgrestSettings, readRoleSettings, requestScript } from "./postgrest-request.ts";
 
 export interface PostgresDatabaseOptions {
@@ -70,8 +71,8 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
         const script = requestScript(await loadSettings(sql), request);
         // No parameters, so postgres.js sends a simple Query message; its answer is one result
         // per statement, the call's last.
-        const results = (await withTimeout(sql.unsafe(script), timeoutMs)) as unknown as Array<Array<{ result: unknown }>>;
-        return results.at(-1)![0]!.result;
+        const results = (await withTimeout(sql.unsafe(script), timeoutMs)) as unknown as Array<Array<{ result: string | null }>>;
+        return parseRpcResult(results.at(-1)![0]!.result);
       } catch (error) {
         throw normalizeError(error);
       } finally {

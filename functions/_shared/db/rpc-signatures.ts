@@ -2,7 +2,8 @@
 // transports (postgres.js, PGlite) need the types to call the functions with named arguments;
 // PostgREST reads them from the catalog itself.
 
-import { type SqlType, sqlLiteral } from "./sql-literal.ts";
+import { parseJsonKeeping } from "../json-text.ts";
+import { jsonArgumentText, type SqlType, sqlLiteral } from "./sql-literal.ts";
 
 export const RPC_SIGNATURES = {
   create_activity: {
@@ -78,8 +79,9 @@ function* callArguments(fn: RpcName, args: Record<string, unknown>): Generator<C
 const written = (argument: CallArgument, sql: string) => (argument.named ? `${argument.name} => ${sql}` : sql);
 
 /**
- * `select api.fn($1::t, …)` and the values in order. json arguments travel as their text so
- * the database sees exactly the serialisation we measured.
+ * `select api.fn($1::t, …)::text` and the values in order. json arguments travel as their text so
+ * the database sees exactly the serialisation we measured; the result comes back as text, for
+ * parseRpcResult (a driver's JSON.parse would reorder metadata's integer-like keys).
  */
 export function buildRpcCall(fn: RpcName, args: Record<string, unknown>): { text: string; values: unknown[] } {
   const parts: string[] = [];
@@ -87,15 +89,20 @@ export function buildRpcCall(fn: RpcName, args: Record<string, unknown>): { text
   for (const argument of callArguments(fn, args)) {
     const { type, value } = argument;
     const json = type === "json" || type === "jsonb";
-    values.push(json && value !== null ? JSON.stringify(value) : value);
+    values.push(json && value !== null ? jsonArgumentText(value) : value);
     // Declared as text: a driver that learns a parameter is json would serialise the string again.
     parts.push(written(argument, `$${values.length}::${json ? `text::${type}` : type}`));
   }
-  return { text: `select api.${fn}(${parts.join(", ")}) as result`, values };
+  return { text: `select api.${fn}(${parts.join(", ")})::text as result`, values };
 }
 
 /** The same call with its arguments as literals, for a single simple-protocol message. */
 export function inlineRpcCall(fn: RpcName, args: Record<string, unknown>): string {
   const parts = [...callArguments(fn, args)].map((argument) => written(argument, sqlLiteral(argument.value, argument.type)));
-  return `select api.${fn}(${parts.join(", ")}) as result`;
+  return `select api.${fn}(${parts.join(", ")})::text as result`;
+}
+
+/** A function's result as the database wrote it: parsed, each activity's metadata kept as text. */
+export function parseRpcResult(text: string | null): unknown {
+  return text === null ? null : parseJsonKeeping(text);
 }

@@ -3,6 +3,8 @@
 // same whatever standard_conforming_strings says, and the connection's encoding is UTF8; NUL,
 // the one character PostgreSQL text cannot hold, is refused here before anything is sent.
 
+import { stringifyJson } from "../json-text.ts";
+
 export type SqlType = "text" | "uuid" | "json" | "jsonb" | "text[]" | "timestamptz" | "integer" | "boolean";
 
 export function quoteText(text: string): string {
@@ -16,7 +18,7 @@ export function sqlLiteral(value: unknown, type: SqlType): string {
   switch (type) {
     case "json":
     case "jsonb":
-      return `${quoteText(JSON.stringify(value))}::text::${type}`;
+      return `${quoteText(jsonArgumentText(value))}::text::${type}`;
     case "integer":
       if (typeof value !== "number" || !Number.isSafeInteger(value)) throw new TypeError("not an integer");
       return `${value}::integer`;
@@ -30,4 +32,12 @@ export function sqlLiteral(value: unknown, type: SqlType): string {
       if (typeof value !== "string") throw new TypeError(`not a ${type} string`);
       return `${quoteText(value)}::${type}`;
   }
+}
+
+/**
+ * A json argument's text, with every JsonText in it as its own text (order and numbers as the
+ * client wrote them): a batch's items and a PATCH's changes carry metadata inside.
+ */
+export function jsonArgumentText(value: unknown): string {
+  return stringifyJson(value);
 }

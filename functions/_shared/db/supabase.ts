@@ -10,13 +10,29 @@
 // nearest read replica, where replication lag would refuse a key created a moment ago, still
 // accept one just revoked, and miss an activity just written. POSTs always run on the primary.
 //
+// metadata keeps its text both ways (json-text.ts): postgrest-js would send JSON.stringify(args)
+// and hand back JSON.parse(body), reordering integer-like keys. A fetch wrapper, told about the
+// call by a marker header it removes, sends our own serialisation (stringifyJson, the kept text
+// verbatim) and keeps the answer's text, which we parse with metadata kept. PostgREST passes a
+// json parameter's text through as written (json_to_record over the raw body).
+//
 // PostgREST 13+ with client-error-verbosity=minimal sends only {code,message}: the SQLSTATE and
 // our error code survive (status and `code` stay right), the human message (details) and the
 // offending parameter (hint) do not — the client then gets the code's generic message and no
 // `param`. Leave the setting at its default (verbose) on projects this API runs on.
 
 import { createClient } from "@supabase/supabase-js";
+import { stringifyJson } from "../json-text.ts";
 import { type Database, DatabaseError, DatabaseUnavailableError, type RpcRequest } from "./database.ts";
+import { parseRpcResult } from "./rpc-signatures.ts";
+
+/** Marks a request of ours for the fetch wrapper, which removes it before sending. */
+const CALL_HEADER = "x-api-gateway-call";
+
+interface PendingCall {
+  body: string;
+  answer?: string;
+}
 
 export interface SupabaseDatabaseOptions {
   /** The project URL (SUPABASE_URL); PostgREST answers under /rest/v1. */
@@ -51,12 +67,26 @@ class RealtimeNotUsed {
 
 export function createSupabaseDatabase(options: SupabaseDatabaseOptions): Database {
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const baseFetch = options.fetch ?? ((input, init) => fetch(input, init));
+  const pending = new Map<string, PendingCall>();
+  let nextCall = 0;
+  const keepingFetch: typeof fetch = async (input, init) => {
+    const headers = new Headers(init?.headers);
+    const id = headers.get(CALL_HEADER);
+    const call = id === null ? undefined : pending.get(id);
+    if (call === undefined) return baseFetch(input, init);
+    headers.delete(CALL_HEADER);
+    const response = await baseFetch(input, { ...init, headers, body: call.body });
+    if (!response.ok) return response;
+    call.answer = await response.text();
+    return new Response(call.answer, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
   const client = createClient(options.url, options.key, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
     realtime: {
       transport: ((globalThis as { WebSocket?: unknown }).WebSocket ?? RealtimeNotUsed) as never,
     },
-    global: options.fetch ? { fetch: options.fetch } : {},
+    global: { fetch: keepingFetch },
   });
   const api = client.schema(options.schema ?? "api");
 
@@ -64,13 +94,21 @@ export function createSupabaseDatabase(options: SupabaseDatabaseOptions): Databa
     async rpc(request: RpcRequest): Promise<unknown> {
       // POST whatever request.readOnly says (see the top of this file). No client-side
       // retries: the caller gets a 503 with Retry-After instead of a request held for seconds.
-      const { data, error, status } = await api
-        .rpc(request.fn, request.args)
-        .setHeader("x-api-key", request.apiKey)
-        .abortSignal(AbortSignal.timeout(timeoutMs))
-        .retry(false);
-      if (error) throw fromPostgrest(error, status, options.keyFrom);
-      return data;
+      const id = String(nextCall++);
+      const call: PendingCall = { body: stringifyJson(request.args) };
+      pending.set(id, call);
+      try {
+        const { data, error, status } = await api
+          .rpc(request.fn, request.args)
+          .setHeader("x-api-key", request.apiKey)
+          .setHeader(CALL_HEADER, id)
+          .abortSignal(AbortSignal.timeout(timeoutMs))
+          .retry(false);
+        if (error) throw fromPostgrest(error, status, options.keyFrom);
+        return call.answer === undefined || call.answer === "" ? data : parseRpcResult(call.answer);
+      } finally {
+        pending.delete(id);
+      }
     },
     async close() {
       // Nothing to close: every call is a fetch.

@@ -9,6 +9,7 @@
 
 import type { Context } from "hono";
 import { ApiError } from "../../_shared/errors.ts";
+import { parseJsonKeeping } from "../../_shared/json-text.ts";
 import type { AppEnv } from "../context.ts";
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
@@ -31,7 +32,8 @@ export function readJsonObject(c: Context<AppEnv>): Record<string, unknown> {
   }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    // A `metadata` object is kept as its text too (json-text.ts): its order and numbers survive.
+    value = parseJsonKeeping(text);
   } catch {
     throw new ApiError("invalid_json", text.trim() === "" ? "The request body is empty; send a JSON object." : "The request body is not valid JSON.");
   }

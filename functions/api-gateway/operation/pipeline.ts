@@ -14,6 +14,7 @@
 
 import type { Context, Handler, Hono, MiddlewareHandler } from "hono";
 import type { ErrorCode, ErrorStatus } from "../../_shared/errors.ts";
+import { stringifyJson } from "../../_shared/json-text.ts";
 import type { AppEnv } from "../context.ts";
 import { requireApiKey } from "../middleware/api-key.ts";
 import { bodyLimit } from "../middleware/body-limit.ts";
@@ -64,7 +65,9 @@ function send(c: Context<AppEnv>, operation: Operation, reply: Reply<unknown>): 
     if (reply.location === undefined) throw new Error(`${operation.operationId} declares a Location but its reply has none`);
     headers.Location = `${publicPrefix(c.req.raw)}${reply.location}`;
   }
-  return status === 204 ? c.body(null, 204, headers) : c.json(reply.body, status, headers);
+  if (status === 204) return c.body(null, 204, headers);
+  // Not c.json: stringifyJson writes a kept metadata text verbatim (json-text.ts).
+  return c.body(stringifyJson(reply.body), status, { "Content-Type": "application/json", ...headers });
 }
 
 /** `/v1/activities/{id}` → `/v1/activities/:id` */

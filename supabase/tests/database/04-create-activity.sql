@@ -91,11 +91,11 @@ select is(api.create_activity('ai_action') -> 'activity' ->> 'type', 'ai_action'
 select is(api.create_activity('crm.custom:Type-2') -> 'activity' ->> 'type', 'crm.custom:Type-2',
   'a custom type with letters, digits, ".", ":", "-" is accepted');
 select is(
-  (api.create_activity('email_sent', entity_type => 'campaign', entity_id => 'cmp_42',
+  (api.create_activity('email_sent', entity_type => 'campaign', entity_id => '7C9E6679-7425-40DE-944B-E07FC1F90AE7',
                        entity_name => 'Spring launch') -> 'activity')::jsonb
     - 'id' - 'created_date' - 'created_by_user_id' - 'type' - 'title' - 'description'
     - 'contact_id' - 'deal_id' - 'metadata',
-  '{"entity_type": "campaign", "entity_id": "cmp_42", "entity_name": "Spring launch"}'::jsonb,
+  '{"entity_type": "campaign", "entity_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7", "entity_name": "Spring launch"}'::jsonb,
   'an entity reference comes back as sent');
 select is(json_typeof(api.create_activity('note', metadata => 'null') -> 'activity' -> 'metadata'), 'null',
   'metadata given as JSON null comes back as null');

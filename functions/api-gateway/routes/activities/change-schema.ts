@@ -4,12 +4,11 @@
 
 import * as v from "valibot";
 import {
-  ACTIVITY_FIELDS,
+  activityFields,
   ACTIVITY_RESPONSE_EXAMPLE,
   ActivitySchema,
   CreateActivityBody,
   DESCRIPTION_MAX_CODE_POINTS,
-  ENTITY_ID_MAX_CODE_POINTS,
   ENTITY_NAME_MAX_CODE_POINTS,
   METADATA_MAX_BYTES,
   TITLE_MAX_CODE_POINTS,
@@ -19,7 +18,7 @@ export const BATCH_MAX_ITEMS = 100;
 
 /**
  * The largest item a client can send compactly: every text at its limit in 4-byte UTF-8
- * characters (the most one code point takes unescaped), ids and identifiers at their length,
+ * characters (the most one code point takes unescaped), UUIDs and identifiers at their length,
  * metadata at its byte limit. A batch's body limit is BATCH_MAX_ITEMS of these plus the envelope,
  * so any batch that passes the field rules fits (bodies sent with whitespace may not).
  */
@@ -27,8 +26,8 @@ export const MAX_ITEM_BYTES =
   JSON.stringify({ type: "", title: "", description: "", contact_id: "", deal_id: "", entity_type: "", entity_id: "", entity_name: "", metadata: {} }).length -
   2 + // the "{}" placeholder for metadata
   64 + // type
-  4 * (TITLE_MAX_CODE_POINTS + DESCRIPTION_MAX_CODE_POINTS + ENTITY_ID_MAX_CODE_POINTS + ENTITY_NAME_MAX_CODE_POINTS) +
-  2 * 36 + // contact_id, deal_id
+  4 * (TITLE_MAX_CODE_POINTS + DESCRIPTION_MAX_CODE_POINTS + ENTITY_NAME_MAX_CODE_POINTS) +
+  3 * 36 + // contact_id, deal_id, entity_id
   64 + // entity_type
   METADATA_MAX_BYTES;
 
@@ -61,7 +60,7 @@ export const BATCH_EXAMPLE = {
   ],
 } satisfies BatchCreateInput;
 
-const { type, ...optionalFields } = ACTIVITY_FIELDS;
+const { type, ...optionalFields } = activityFields;
 
 /**
  * PATCH's body: any of the fields, at least one. null clears an optional field; type cannot be

@@ -2,15 +2,19 @@
 // requests, types the handlers and tests, and describes the API (the OpenAPI document is generated
 // from these). Field rules follow the public doc; limits it leaves open are set here and documented
 // in the README. A check JSON Schema cannot express is followed by v.metadata stating its rule.
+//
+// The field schemas below (activityFields, the metadata and entity rules) are the ones every
+// activity write uses — create now, PATCH and batch later — with the same codes and messages as
+// the database's app_private.activity_field_problem, which repeats them.
 
 import * as v from "valibot";
+import { compactJson, inexactNumber, JsonText, jsonNesting } from "../../../_shared/json-text.ts";
 import { resourceId } from "../../operation/resource-id.ts";
 import { codedCheck } from "../../operation/validation.ts";
 
 export const TITLE_MAX_CODE_POINTS = 500;
 export const DESCRIPTION_MAX_CODE_POINTS = 65_536;
 export const ENTITY_NAME_MAX_CODE_POINTS = 500;
-export const ENTITY_ID_MAX_CODE_POINTS = 255;
 export const METADATA_MAX_BYTES = 8192;
 export const METADATA_MAX_DEPTH = 16;
 const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
@@ -66,6 +70,16 @@ const uuid = (field: string, about: string) =>
     v.metadata({ format: "uuid", description: about }),
   );
 
+/** A UUID in any letter case (the 8-4-4-4-12 form), stored and returned lower case. */
+const lowerCaseUuid = (field: string, about: string) =>
+  v.pipe(
+    v.string(`${field} must be a UUID string.`),
+    v.regex(UUID, `${field} must be a UUID.`),
+    v.metadata({ format: "uuid", description: about }),
+    // After the documented part: the document describes what is sent.
+    v.transform((value) => value.toLowerCase()),
+  );
+
 const optional = <S extends v.GenericSchema>(schema: S) => v.optional(v.nullable(schema));
 
 /**
@@ -94,22 +108,45 @@ function metadataProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * metadata as the body reader keeps it (a JsonText: the client's text, compact, with its parsed
+ * value), or a plain object (a caller building input in code; its text is JSON.stringify's).
+ */
+export type MetadataInput = JsonText | Record<string, unknown>;
+
+/** The compact JSON text of metadata: what is stored, returned and measured. */
+export const metadataText = (metadata: MetadataInput): string =>
+  metadata instanceof JsonText ? compactJson(metadata.text) : JSON.stringify(metadata);
+
+const metadataValue = (metadata: MetadataInput): unknown => (metadata instanceof JsonText ? metadata.value : metadata);
+
 /** Bytes of the compact UTF-8 JSON serialisation — the size the doc's 8 KB limit is about. */
-export function metadataBytes(metadata: unknown): number {
-  return new TextEncoder().encode(JSON.stringify(metadata)).byteLength;
+export function metadataBytes(metadata: MetadataInput): number {
+  return new TextEncoder().encode(metadataText(metadata)).byteLength;
 }
 
-export const fitsMetadataLimit = (metadata: Record<string, unknown>) => metadataBytes(metadata) <= METADATA_MAX_BYTES;
+export const fitsMetadataLimit = (metadata: MetadataInput) => metadataBytes(metadata) <= METADATA_MAX_BYTES;
 
-const metadata = v.pipe(
-  v.custom<Record<string, unknown>>(
-    (value) => typeof value === "object" && value !== null && !Array.isArray(value),
+export const INEXACT_NUMBER_MESSAGE =
+  "metadata numbers must be kept exactly by an IEEE double: integers within ±(2^53-1), no overflow or underflow.";
+
+const isJsonObject = (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** The metadata rules, in the database's order: object, nesting and text, numbers, size. */
+export const MetadataSchema = v.pipe(
+  v.custom<MetadataInput>(
+    (value) => (value instanceof JsonText ? isJsonObject(value.value) : isJsonObject(value)),
     "metadata must be a JSON object.",
   ),
   v.rawCheck(({ dataset, addIssue }) => {
     if (!dataset.typed) return;
-    const problem = metadataProblem(dataset.value);
-    if (problem) addIssue({ message: problem });
+    const text = metadataText(dataset.value);
+    // The text's nesting first: it is what the database counts, and cheaper than the walk.
+    if (jsonNesting(text) > METADATA_MAX_DEPTH) return addIssue({ message: `metadata may nest at most ${METADATA_MAX_DEPTH} levels deep.` });
+    const problem = metadataProblem(metadataValue(dataset.value));
+    if (problem) return addIssue({ message: problem });
+    const inexact = inexactNumber(text);
+    if (inexact !== undefined) addIssue({ message: `${INEXACT_NUMBER_MESSAGE} ${inexact.length > 40 ? `${inexact.slice(0, 40)}…` : inexact} is not.` });
   }),
   codedCheck("metadata_too_large", fitsMetadataLimit, `metadata must be at most ${METADATA_MAX_BYTES} bytes when serialised as JSON.`),
   v.metadata({
@@ -119,7 +156,10 @@ const metadata = v.pipe(
     description:
       "Type-specific data (call duration, email subject, attendees…): a JSON object of at most " +
       `${METADATA_MAX_BYTES} bytes as compact UTF-8 JSON (larger is 400 metadata_too_large), nested at most ` +
-      `${METADATA_MAX_DEPTH} levels. Stored as jsonb, so keys may come back in another order.`,
+      `${METADATA_MAX_DEPTH} levels. Comes back exactly as sent: the same keys in the same order, every number as ` +
+      "written (whitespace between tokens is dropped). A number a JSON parser reading IEEE doubles would change is " +
+      "400 invalid_field: an integer value beyond ±(2^53−1) (e.g. 9007199254740993, 1e300), an overflow (1e400), a " +
+      "non-zero magnitude below 2.2250738585072014e-308, an exponent of 1000 or more. 1.0 and -0 are kept as written.",
   }),
 );
 
@@ -129,8 +169,12 @@ const TYPE_ABOUT =
 const ENTITY_TYPE_ABOUT =
   "What else the activity concerns when it is not (only) a contact or deal: e.g. campaign, task, list. Given together with entity_id.";
 
-/** The fields a client sends, with their rules: POST's body, each item of a batch, PATCH's (optional there). */
-export const ACTIVITY_FIELDS = {
+/**
+ * Every field an activity write takes, each with its rule, message and code: CreateActivityBody
+ * is these in a strict object; a PATCH or batch body reuses them (v.partial, v.array) with
+ * entityPairCheck, so that the same input gets the same answer on every route.
+ */
+export const activityFields = {
   type: v.pipe(
     v.string("type is required and must be a string."),
     v.nonEmpty("type must not be empty."),
@@ -142,24 +186,29 @@ export const ACTIVITY_FIELDS = {
   contact_id: optional(uuid("contact_id", "A contact of the key's workspace (another workspace's is 404 contact_not_found, exactly like a missing one).")),
   deal_id: optional(uuid("deal_id", "A deal of the key's workspace (another workspace's is 404 deal_not_found, exactly like a missing one).")),
   entity_type: optional(identifier("entity_type", ENTITY_TYPE_ABOUT)),
-  entity_id: optional(text("entity_id", ENTITY_ID_MAX_CODE_POINTS, "The entity's id in your system. Given together with entity_type.")),
+  entity_id: optional(
+    lowerCaseUuid("entity_id", "UUID of the polymorphic entity, any letter case; stored and returned lower case. Given together with entity_type."),
+  ),
   entity_name: optional(text("entity_name", ENTITY_NAME_MAX_CODE_POINTS, "The entity's human-readable name, for timeline display.")),
-  metadata: optional(metadata),
+  metadata: optional(MetadataSchema),
 };
 
+/** entity_type and entity_id come together; the missing one is named as `param`. */
+export const entityPairCheck = <T extends { entity_type?: string | null; entity_id?: string | null }>() =>
+  v.rawCheck<T>(({ dataset, addIssue }) => {
+  if (!dataset.typed) return;
+  const body = dataset.value;
+  if ((body.entity_type == null) === (body.entity_id == null)) return;
+  const missing = body.entity_type == null ? "entity_type" : "entity_id";
+  addIssue({
+    message: "entity_type and entity_id must be given together.",
+    path: [{ type: "object", origin: "value", input: body, key: missing, value: body[missing] }],
+  });
+  });
+
 export const CreateActivityBody = v.pipe(
-  v.strictObject(ACTIVITY_FIELDS, "The request body must be a JSON object."),
-  // entity_type and entity_id come together; the missing one is named as `param`.
-  v.rawCheck(({ dataset, addIssue }) => {
-    if (!dataset.typed) return;
-    const body = dataset.value;
-    if ((body.entity_type == null) === (body.entity_id == null)) return;
-    const missing = body.entity_type == null ? "entity_type" : "entity_id";
-    addIssue({
-      message: "entity_type and entity_id must be given together.",
-      path: [{ type: "object", origin: "value", input: body, key: missing, value: body[missing] }],
-    });
-  }),
+  v.strictObject(activityFields, "The request body must be a JSON object."),
+  entityPairCheck(),
   v.metadata({ dependentRequired: { entity_type: ["entity_id"], entity_id: ["entity_type"] } }),
 );
 
@@ -186,11 +235,13 @@ export const ActivitySchema = v.strictObject({
   contact_id: v.nullable(v.pipe(v.string(), v.regex(UUID), v.metadata({ format: "uuid" }))),
   deal_id: v.nullable(v.pipe(v.string(), v.regex(UUID), v.metadata({ format: "uuid" }))),
   entity_type: nullableText(ENTITY_TYPE_ABOUT),
-  entity_id: nullableText("The entity's id in your system."),
+  entity_id: nullableText(
+    "UUID of the polymorphic entity, lower case. Activities recorded before the API checked it may hold another id.",
+  ),
   entity_name: nullableText("The entity's human-readable name."),
   metadata: v.pipe(
     v.nullable(v.record(v.string(), v.unknown())),
-    v.description("Type-specific data, as sent (jsonb: keys may come back in another order)."),
+    v.description("Type-specific data, exactly as sent: the same keys in the same order, numbers as written."),
   ),
   created_by_user_id: v.pipe(
     v.string(),
