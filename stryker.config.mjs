@@ -17,6 +17,7 @@ export default {
     "functions/_shared/ratelimit/rate-limiter.ts",
     // where webhooks may be sent, and how they are signed
     "functions/_shared/webhooks/url-policy.ts",
+    "functions/_shared/webhooks/special-purpose-addresses.ts",
     "functions/_shared/webhooks/signing.ts",
     // the one error shape, and database errors mapped onto it
     "functions/_shared/errors.ts",

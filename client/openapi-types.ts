@@ -16,7 +16,7 @@ export interface paths {
          * Record an activity
          * @description Records a call, email, meeting, note, completed task or agent action on the timeline of its contact and deal, and fires `activity.created` to the workspace's webhook endpoints. Only `type` is required; omitted fields come back as `null`; unknown fields are refused. A failed request writes nothing.
          *
-         *     Not idempotent: the API has no `Idempotency-Key`, so retrying a request whose response you did not receive may record the activity twice.
+         *     Safe to retry with an `Idempotency-Key`: a retry with the same key and body records nothing and fires no second webhook, and answers the first response again with `Idempotent-Replayed: true`. Without the key, retrying a request whose response you did not receive may record the activity twice.
          *
          *     Requires an API key with the `activities:write` scope.
          */
@@ -40,7 +40,7 @@ export interface paths {
          * Record activities in a batch
          * @description Records 1 to 100 activities, each exactly the body of `POST /v1/activities`, all or nothing: a bad item writes nothing, and the error's `param` names the first bad field with its item, e.g. `activities[3].metadata`, with that field's usual code (`contact_not_found` and `deal_not_found` too). Fires one `activity.created` per activity, in order. Counts as one request against the rate limit. The body limit is raised for this route to fit 100 activities with every field at its limit.
          *
-         *     Not idempotent: retrying a batch whose response you did not receive may record it twice.
+         *     Safe to retry with an `Idempotency-Key`, as `POST /v1/activities`: a retry with the same key and body records nothing and fires no second webhook, and answers the first response again with `Idempotent-Replayed: true`.
          *
          *     Requires an API key with the `activities:write` scope.
          */
@@ -104,7 +104,7 @@ export interface paths {
         put?: never;
         /**
          * Create a webhook endpoint
-         * @description Subscribes a URL to events. The response is the only place the endpoint's signing `secret` is ever shown. At most 20 endpoints per workspace.
+         * @description Subscribes a URL to events. The response is the only place the endpoint's signing `secret` is ever shown. At most 20 endpoints per workspace. Safe to retry with an `Idempotency-Key`: a replay answers the first response, secret included, and creates nothing.
          *
          *     Requires an API key with the `webhooks:write` scope.
          */
@@ -161,6 +161,8 @@ export interface paths {
         /**
          * Rotate an endpoint's signing secret
          * @description Issues a new signing secret, shown only in this response. For 24 hours messages carry a signature by the previous secret too, so a subscriber can switch without rejecting anything.
+         *
+         *     Send an `Idempotency-Key`: retrying a rotation whose response was lost would otherwise issue yet another secret and retire the one your subscriber still verifies with; with the key, the retry answers the secret the first rotation issued.
          *
          *     Requires an API key with the `webhooks:write` scope.
          */
@@ -571,7 +573,7 @@ export interface components {
                  * @description Stable and machine-readable: branch on this, not on the message.
                  * @enum {string}
                  */
-                code: "invalid_json" | "invalid_field" | "missing_required_field" | "metadata_too_large" | "invalid_request" | "invalid_key" | "insufficient_permissions" | "not_found" | "activity_not_found" | "contact_not_found" | "deal_not_found" | "webhook_endpoint_not_found" | "delivery_not_found" | "method_not_allowed" | "request_timeout" | "webhook_endpoint_disabled" | "webhook_endpoint_limit_reached" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "request_headers_too_large" | "internal_error" | "service_unavailable";
+                code: "invalid_json" | "invalid_field" | "missing_required_field" | "metadata_too_large" | "invalid_request" | "invalid_key" | "insufficient_permissions" | "not_found" | "activity_not_found" | "contact_not_found" | "deal_not_found" | "webhook_endpoint_not_found" | "delivery_not_found" | "method_not_allowed" | "request_timeout" | "webhook_endpoint_disabled" | "webhook_endpoint_limit_reached" | "idempotency_key_in_progress" | "payload_too_large" | "unsupported_media_type" | "idempotency_key_reused" | "rate_limited" | "request_headers_too_large" | "internal_error" | "service_unavailable";
                 /** @description What went wrong and how to fix it, for a developer. May change. */
                 message: string;
                 /** @description The request field or parameter the error is about, when there is one. */
@@ -621,7 +623,10 @@ export interface operations {
     createActivity: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of your choice (1-255 printable ASCII characters, e.g. a UUID) that makes retrying this request safe: for 24 hours, a request with the same key and the same body, in the same workspace, writes nothing and answers the first response again (same status, body and `Location`) with `Idempotent-Replayed: true`. The same key with a different request is `422 idempotency_key_reused`; while the first request is still running, `409 idempotency_key_in_progress` with `Retry-After`. A request that fails (any 4xx or 5xx) is not remembered: retry it, corrected, with the same key. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -654,6 +659,8 @@ export interface operations {
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     /** @description The limit and its window in seconds, e.g. `100;w=10`. On every response to a request with a well-formed key that reached the limiter. */
                     "RateLimit-Policy": string;
+                    /** @description `true` when this response is the replay of an earlier request with the same `Idempotency-Key` (nothing was written this time); absent otherwise. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -777,6 +784,30 @@ export interface operations {
                 };
             };
             /**
+             * @description Conflict:
+             *     - `idempotency_key_in_progress`: a request with this `Idempotency-Key` is still running; retry after `Retry-After` seconds
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying (sent with `idempotency_key_in_progress`). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "idempotency_key_in_progress";
+                        };
+                    };
+                };
+            };
+            /**
              * @description Payload too large:
              *     - `payload_too_large`: the body is over the size limit (checked before anything else)
              */
@@ -816,6 +847,28 @@ export interface operations {
                         error: {
                             /** @enum {string} */
                             code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable content:
+             *     - `idempotency_key_reused`: this `Idempotency-Key` was used with a different request (another operation or body) in the last 24 hours (`param` is `Idempotency-Key`)
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "idempotency_key_reused";
                         };
                     };
                 };
@@ -897,7 +950,10 @@ export interface operations {
     createActivities: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of your choice (1-255 printable ASCII characters, e.g. a UUID) that makes retrying this request safe: for 24 hours, a request with the same key and the same body, in the same workspace, writes nothing and answers the first response again (same status, body and `Location`) with `Idempotent-Replayed: true`. The same key with a different request is `422 idempotency_key_reused`; while the first request is still running, `409 idempotency_key_in_progress` with `Retry-After`. A request that fails (any 4xx or 5xx) is not remembered: retry it, corrected, with the same key. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -932,6 +988,8 @@ export interface operations {
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     /** @description The limit and its window in seconds, e.g. `100;w=10`. On every response to a request with a well-formed key that reached the limiter. */
                     "RateLimit-Policy": string;
+                    /** @description `true` when this response is the replay of an earlier request with the same `Idempotency-Key` (nothing was written this time); absent otherwise. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1057,6 +1115,30 @@ export interface operations {
                 };
             };
             /**
+             * @description Conflict:
+             *     - `idempotency_key_in_progress`: a request with this `Idempotency-Key` is still running; retry after `Retry-After` seconds
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying (sent with `idempotency_key_in_progress`). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "idempotency_key_in_progress";
+                        };
+                    };
+                };
+            };
+            /**
              * @description Payload too large:
              *     - `payload_too_large`: the body is over the size limit (checked before anything else)
              */
@@ -1096,6 +1178,28 @@ export interface operations {
                         error: {
                             /** @enum {string} */
                             code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable content:
+             *     - `idempotency_key_reused`: this `Idempotency-Key` was used with a different request (another operation or body) in the last 24 hours (`param` is `Idempotency-Key`)
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "idempotency_key_reused";
                         };
                     };
                 };
@@ -2011,7 +2115,10 @@ export interface operations {
     createWebhookEndpoint: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of your choice (1-255 printable ASCII characters, e.g. a UUID) that makes retrying this request safe: for 24 hours, a request with the same key and the same body, in the same workspace, writes nothing and answers the first response again (same status, body and `Location`) with `Idempotent-Replayed: true`. The same key with a different request is `422 idempotency_key_reused`; while the first request is still running, `409 idempotency_key_in_progress` with `Retry-After`. A request that fails (any 4xx or 5xx) is not remembered: retry it, corrected, with the same key. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2040,6 +2147,8 @@ export interface operations {
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     /** @description The limit and its window in seconds, e.g. `100;w=10`. On every response to a request with a well-formed key that reached the limiter. */
                     "RateLimit-Policy": string;
+                    /** @description `true` when this response is the replay of an earlier request with the same `Idempotency-Key` (nothing was written this time); absent otherwise. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2135,6 +2244,7 @@ export interface operations {
             };
             /**
              * @description Conflict:
+             *     - `idempotency_key_in_progress`: a request with this `Idempotency-Key` is still running; retry after `Retry-After` seconds
              *     - `webhook_endpoint_limit_reached`: the workspace has 20 endpoints already
              */
             409: {
@@ -2144,13 +2254,15 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying (sent with `idempotency_key_in_progress`). */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"] & {
                         error: {
                             /** @enum {string} */
-                            code: "webhook_endpoint_limit_reached";
+                            code: "idempotency_key_in_progress" | "webhook_endpoint_limit_reached";
                         };
                     };
                 };
@@ -2195,6 +2307,28 @@ export interface operations {
                         error: {
                             /** @enum {string} */
                             code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable content:
+             *     - `idempotency_key_reused`: this `Idempotency-Key` was used with a different request (another operation or body) in the last 24 hours (`param` is `Idempotency-Key`)
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "idempotency_key_reused";
                         };
                     };
                 };
@@ -2857,7 +2991,10 @@ export interface operations {
     rotateWebhookEndpointSecret: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of your choice (1-255 printable ASCII characters, e.g. a UUID) that makes retrying this request safe: for 24 hours, a request with the same key and the same body, in the same workspace, writes nothing and answers the first response again (same status, body and `Location`) with `Idempotent-Replayed: true`. The same key with a different request is `422 idempotency_key_reused`; while the first request is still running, `409 idempotency_key_in_progress` with `Retry-After`. A request that fails (any 4xx or 5xx) is not remembered: retry it, corrected, with the same key. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The webhook endpoint's id. */
                 id: string;
@@ -2875,10 +3012,34 @@ export interface operations {
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     /** @description The limit and its window in seconds, e.g. `100;w=10`. On every response to a request with a well-formed key that reached the limiter. */
                     "RateLimit-Policy": string;
+                    /** @description `true` when this response is the replay of an earlier request with the same `Idempotency-Key` (nothing was written this time); absent otherwise. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookEndpointWithSecretResponse"];
+                };
+            };
+            /**
+             * @description Bad request:
+             *     - `invalid_field`: a field or parameter of the wrong type or outside its rules, or an unknown field (`param` names it)
+             */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_field";
+                        };
+                    };
                 };
             };
             /**
@@ -2944,6 +3105,52 @@ export interface operations {
                         error: {
                             /** @enum {string} */
                             code: "webhook_endpoint_not_found";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Conflict:
+             *     - `idempotency_key_in_progress`: a request with this `Idempotency-Key` is still running; retry after `Retry-After` seconds
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying (sent with `idempotency_key_in_progress`). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "idempotency_key_in_progress";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable content:
+             *     - `idempotency_key_reused`: this `Idempotency-Key` was used with a different request (another operation or body) in the last 24 hours (`param` is `Idempotency-Key`)
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "idempotency_key_reused";
                         };
                     };
                 };

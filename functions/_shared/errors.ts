@@ -24,8 +24,12 @@ export const ERROR_STATUS = {
   request_timeout: 408,
   webhook_endpoint_disabled: 409,
   webhook_endpoint_limit_reached: 409,
+  // Idempotency-Key (operation/idempotency.ts): its first request is still running; it was used
+  // for another request.
+  idempotency_key_in_progress: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  idempotency_key_reused: 422,
   rate_limited: 429,
   // Request headers over the server's limit (Node: 16 KiB in total).
   request_headers_too_large: 431,
@@ -44,7 +48,7 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 
 export interface ApiErrorOptions {
   param?: string;
-  /** Seconds; sent as Retry-After (429, 503). */
+  /** Seconds; sent as Retry-After (409 idempotency_key_in_progress, 429, 503). */
   retryAfter?: number;
   /** Extra response headers, e.g. Allow on a 405. */
   headers?: Record<string, string>;

@@ -15,6 +15,8 @@ export interface WrkResult {
   requests: number;
   /** Non-2xx answers and socket errors. */
   errors: number;
+  /** What a script's done() printed as `replayed: <n>`, when it does. */
+  replayed?: number;
 }
 
 export interface WrkRequest {
@@ -86,5 +88,6 @@ export async function wrk(url: string, script: string, connections: number, seco
     p99: ms(line(/\s99%\s+(\S+)/)),
     requests: Number(line(/(\d+) requests in/)),
     errors: non2xx + (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0),
+    ...(/replayed: (\d+)/.test(stdout) ? { replayed: Number(line(/replayed: (\d+)/)) } : {}),
   };
 }

@@ -162,12 +162,14 @@ $$;
 -- the text (as JSON values, so their JSON types can still be checked), the checks run per item,
 -- and the insert runs only when every item passed. What is rare is found on its own path:
 -- an item that is not an object (json_to_recordset refuses the array), an unknown field, and
--- which item's contact or deal the foreign key refused.
+-- which item's contact or deal the foreign key refused. Takes an Idempotency-Key as
+-- api.create_activity does.
 create function api.create_activities(activities json default null) returns json
 language plpgsql volatile security invoker set search_path = ''
 as $$
 declare
   key app_private.api_key_context := app_private.require_scope('activities:write');
+  idempotency_key text := app_private.request_idempotency_key();
   invalid text[] := case
     when create_activities.activities is null then
       array['missing_required_field', 'activities', 'activities is required.']
@@ -179,6 +181,8 @@ declare
   result json;
   failed_constraint text;
   failed_item record;
+  request json;
+  replayed json;
 begin
   if invalid is not null then
     perform app_private.raise_invalid(invalid[1], invalid[2], invalid[3]);
@@ -196,6 +200,16 @@ begin
                              'entity_name', 'metadata'])
    order by a.position
    limit 1;
+
+  -- Idempotency-Key (20261202140500_idempotency_keys.sql): a stored response is answered again
+  -- before anything is written; a new one is stored with the rows, in this transaction.
+  if idempotency_key is not null and bad_index is null then
+    request := json_build_array(create_activities.activities);
+    replayed := app_private.idempotent_replay(idempotency_key, 'create_activities', request);
+    if replayed is not null then
+      return replayed;
+    end if;
+  end if;
 
   begin
     with items as materialized (
@@ -277,7 +291,11 @@ begin
       format('activities[%s]', bad_index) || case when invalid[2] = '' then '' else '.' || invalid[2] end,
       invalid[3]);
   end if;
-  return json_build_object('workspace_id', key.workspace_id, 'activities', result);
+  if idempotency_key is null then
+    return json_build_object('workspace_id', key.workspace_id, 'activities', result);
+  end if;
+  return app_private.remember_response(idempotency_key, 'create_activities', request,
+    json_build_object('workspace_id', key.workspace_id, 'activities', result));
 end;
 $$;
 

@@ -37,7 +37,16 @@ const ACTIVITY_KEYS = [
   "entity_name", "metadata", "created_by_user_id", "created_date",
 ];
 
-export function describeActivitiesContract(name: string, target: () => ContractTarget): void {
+export interface ContractOptions {
+  /**
+   * Whether the target's database runs transactions concurrently. PGlite (the in-process target)
+   * runs one at a time, so no request there can find another still running.
+   */
+  concurrentTransactions?: boolean;
+}
+
+export function describeActivitiesContract(name: string, target: () => ContractTarget, options: ContractOptions = {}): void {
+  const { concurrentTransactions = true } = options;
   /** target().request, checked against the document the target itself serves. */
   const checked = new WeakMap<ContractTarget, ContractTarget["request"]>();
   const request: ContractTarget["request"] = (path, init) => {
@@ -450,6 +459,197 @@ export function describeActivitiesContract(name: string, target: () => ContractT
         await expectError(await post(null, huge), 413, "payload_too_large");
       });
     });
+  });
+
+  describe(`${name}: POST /v1/activities — Idempotency-Key`, () => {
+    const withKey = (idempotencyKey: string, headers: Record<string, string> = {}) => ({
+      headers: { "Idempotency-Key": idempotencyKey, ...headers },
+    });
+
+    test("a retry with the same key and body answers the first response again — status, body, Location — marked, and writes nothing, fires nothing", async () => {
+      const { fixtures } = target();
+      const ws = await fixtures.workspace();
+      await fixtures.webhookEndpoint(ws);
+      const key = await fixtures.key(ws);
+      const idempotencyKey = crypto.randomUUID();
+      const path = "/functions/v1/api-gateway/v1/activities";
+      const first = await post(key, docBody(ws), { path, ...withKey(idempotencyKey) });
+      const firstText = await first.text();
+      expect(first.status, firstText).toBe(201);
+      expect(first.headers.get("idempotent-replayed")).toBeNull();
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const again = await post(key, docBody(ws), { path, ...withKey(idempotencyKey) });
+        expect(again.status).toBe(201);
+        expect(await again.text()).toBe(firstText);
+        expect(again.headers.get("location")).toBe(first.headers.get("location"));
+        expect(again.headers.get("idempotent-replayed")).toBe("true");
+        expect(again.headers.get("content-type")).toMatch(/^application\/json/);
+        expect(again.headers.get("x-request-id")).not.toBe(first.headers.get("x-request-id"));
+      }
+      expect(await fixtures.activityCount(ws)).toBe(1);
+      expect(await fixtures.webhookEventCount(ws)).toBe(1);
+      expect(await fixtures.idempotencyKeyCount(ws)).toBe(1);
+      // Without the key, the same body is a new activity.
+      expect((await post(key, docBody(ws), { path })).status).toBe(201);
+      expect(await fixtures.activityCount(ws)).toBe(2);
+    });
+
+    test("concurrent retries of a finished request all replay it (none is told it is in progress)", async () => {
+      const { fixtures } = target();
+      const ws = await fixtures.workspace();
+      // Several keys of the workspace, to stay under each key's rate limit.
+      const keys = await Promise.all(Array.from({ length: 4 }, () => fixtures.key(ws)));
+      const idempotencyKey = crypto.randomUUID();
+      const first = await post(keys[0]!, { type: "note" }, withKey(idempotencyKey));
+      expect(first.status).toBe(201);
+      const retries = await Promise.all(Array.from({ length: 32 }, (_, i) => post(keys[i % 4]!, { type: "note" }, withKey(idempotencyKey))));
+      expect(retries.map((r) => [r.status, r.headers.get("idempotent-replayed")])).toEqual(Array(32).fill([201, "true"]));
+      expect(await fixtures.activityCount(ws)).toBe(1);
+    });
+
+    test("the same key with a different body → 422 idempotency_key_reused, writes nothing", async () => {
+      const { fixtures } = target();
+      const ws = await fixtures.workspace();
+      const key = await fixtures.key(ws);
+      const idempotencyKey = `order-${crypto.randomUUID()}`;
+      expect((await post(key, { type: "call", title: "first" }, withKey(idempotencyKey))).status).toBe(201);
+      await writesNothing(async () => {
+        for (const body of [{ type: "call", title: "second" }, { type: "call" }, { type: "call", title: "first", metadata: {} }]) {
+          const refused = await post(key, body, withKey(idempotencyKey));
+          await expectError(refused, 422, "idempotency_key_reused", "Idempotency-Key");
+          expect(refused.headers.get("idempotent-replayed")).toBeNull();
+        }
+      });
+    });
+
+    test("a key belongs to its workspace: another workspace's identical key and body records its own activity", async () => {
+      const { fixtures } = target();
+      const [mine, theirs] = [await fixtures.workspace(), await fixtures.workspace()];
+      const idempotencyKey = crypto.randomUUID();
+      const a = await post(await fixtures.key(mine), { type: "note" }, withKey(idempotencyKey));
+      const b = await post(await fixtures.key(theirs), { type: "note" }, withKey(idempotencyKey));
+      expect([a.status, b.status]).toEqual([201, 201]);
+      expect(b.headers.get("idempotent-replayed")).toBeNull();
+      expect(b.headers.get("location")).not.toBe(a.headers.get("location"));
+      // Another key of the same workspace replays it.
+      const replay = await post(await fixtures.key(mine), { type: "note" }, withKey(idempotencyKey));
+      expect(replay.headers.get("idempotent-replayed")).toBe("true");
+      expect(replay.headers.get("location")).toBe(a.headers.get("location"));
+    });
+
+    test("requests refused before or while they run store nothing: a corrected retry with the same key proceeds", async () => {
+      const { fixtures } = target();
+      const ws = await fixtures.workspace();
+      const key = await fixtures.key(ws);
+      const idempotencyKey = crypto.randomUUID();
+      await writesNothing(async () => {
+        await expectError(await post(null, { type: "call" }, withKey(idempotencyKey)), 401, "invalid_key");
+        await expectError(await post(await fixtures.key(ws, { scopes: ["activities:read"] }), { type: "call" }, withKey(idempotencyKey)), 403, "insufficient_permissions");
+        await expectError(await post(key, '{"type":', withKey(idempotencyKey)), 400, "invalid_json");
+        await expectError(await post(key, { title: "no type" }, withKey(idempotencyKey)), 400, "missing_required_field", "type");
+        await expectError(await post(key, { type: "call", contact_id: crypto.randomUUID() }, withKey(idempotencyKey)), 404, "contact_not_found", "contact_id");
+      });
+      expect(await fixtures.idempotencyKeyCount(ws)).toBe(0);
+      const corrected = await post(key, { type: "call", contact_id: ws.contactId }, withKey(idempotencyKey));
+      expect(corrected.status).toBe(201);
+      expect(corrected.headers.get("idempotent-replayed")).toBeNull();
+      expect(await fixtures.activityCount(ws)).toBe(1);
+    });
+
+    test.each([
+      ["empty", ""],
+      ["256 characters", "k".repeat(256)],
+      ["not ASCII", "clé-1"],
+    ])("an Idempotency-Key that is %s → 400 invalid_field, nothing written or stored", async (_label, value) => {
+      const { fixtures } = target();
+      const ws = await fixtures.workspace();
+      const key = await fixtures.key(ws);
+      await writesNothing(async () => {
+        await expectError(await post(key, { type: "call" }, withKey(value)), 400, "invalid_field", "Idempotency-Key");
+      });
+      expect(await fixtures.idempotencyKeyCount(ws)).toBe(0);
+    });
+
+    test("255 printable ASCII characters, spaces and punctuation included, make a key", async () => {
+      const { fixtures } = target();
+      const key = await fixtures.key(await fixtures.workspace());
+      const printable = `a ~!"#$%&'()*+,-./:;<=>?@[\\]^_\`{|}`;
+      const idempotencyKey = printable + "z".repeat(255 - printable.length);
+      expect(idempotencyKey).toHaveLength(255);
+      expect((await post(key, { type: "call" }, withKey(idempotencyKey))).status).toBe(201);
+      expect((await post(key, { type: "call" }, withKey(idempotencyKey))).headers.get("idempotent-replayed")).toBe("true");
+    });
+
+    test("a key is kept 24 hours: after that the same key is new again", async () => {
+      const { fixtures } = target();
+      const ws = await fixtures.workspace();
+      const key = await fixtures.key(ws);
+      const idempotencyKey = crypto.randomUUID();
+      expect((await post(key, { type: "call", title: "first" }, withKey(idempotencyKey))).status).toBe(201);
+      await fixtures.ageIdempotencyKeys(ws, 23.9);
+      await expectError(await post(key, { type: "call", title: "second" }, withKey(idempotencyKey)), 422, "idempotency_key_reused", "Idempotency-Key");
+      await fixtures.ageIdempotencyKeys(ws, 0.2);
+      const fresh = await post(key, { type: "call", title: "second" }, withKey(idempotencyKey));
+      expect(fresh.status).toBe(201);
+      expect(fresh.headers.get("idempotent-replayed")).toBeNull();
+      expect(await fixtures.activityCount(ws)).toBe(2);
+      expect(await fixtures.idempotencyKeyCount(ws)).toBe(1);
+    });
+
+    // Registered only where transactions run concurrently (not a skip: PGlite cannot be in this state).
+    if (concurrentTransactions) test(
+      "a request failing on a transient fault (503: the statement timeout, waiting on a lock) stores nothing; its retry with the key writes",
+      async () => {
+        const { fixtures } = target();
+        const ws = await fixtures.workspace();
+        const key = await fixtures.key(ws);
+        const idempotencyKey = crypto.randomUUID();
+        const body = { type: "call", contact_id: ws.contactId };
+        const held = await fixtures.holdContact(ws);
+        try {
+          // anon's statement_timeout (3 s) ends the waiting request.
+          const failed = await post(key, body, withKey(idempotencyKey));
+          await expectError(failed, 503, "service_unavailable");
+        } finally {
+          await held.release();
+        }
+        expect(await fixtures.idempotencyKeyCount(ws)).toBe(0);
+        const retry = await post(key, body, withKey(idempotencyKey));
+        expect(retry.status).toBe(201);
+        expect(retry.headers.get("idempotent-replayed")).toBeNull();
+        expect(await fixtures.activityCount(ws)).toBe(1);
+      },
+      20_000,
+    );
+
+
+    if (concurrentTransactions) test(
+      "the same key while the first request still runs → 409 idempotency_key_in_progress with Retry-After; then the first's answer",
+      async () => {
+        const { fixtures } = target();
+        const ws = await fixtures.workspace();
+        const key = await fixtures.key(ws);
+        const idempotencyKey = crypto.randomUUID();
+        const body = { type: "call", contact_id: ws.contactId };
+        const held = await fixtures.holdContact(ws);
+        let first: Promise<Response>;
+        try {
+          first = post(key, body, withKey(idempotencyKey));
+          await fixtures.someoneWaitsForALock();
+          const busy = await post(key, body, withKey(idempotencyKey));
+          await expectError(busy, 409, "idempotency_key_in_progress", "Idempotency-Key");
+          expect(Number(busy.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+        } finally {
+          await held.release();
+        }
+        const done = await first;
+        expect(done.status, await done.clone().text()).toBe(201);
+        const replay = await post(key, body, withKey(idempotencyKey));
+        expect(replay.headers.get("idempotent-replayed")).toBe("true");
+        expect(await replay.text()).toBe(await done.text());
+        expect(await fixtures.activityCount(ws)).toBe(1);
+      },
+    );
   });
 
   describe(`${name}: the API document and reference page`, () => {

@@ -46,7 +46,12 @@ export function describeActivityChangesContract(name: string, target: () => Cont
       },
       ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
     });
-  const batch = (key: string | null, body: unknown) => send("POST", "/v1/activities/batch", key, body);
+  const batch = (key: string | null, body: unknown, headers: Record<string, string> = {}) =>
+    request("/v1/activities/batch", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...(key === null ? {} : { Authorization: `Bearer ${key}` }), ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
   const patch = (key: string | null, id: string, body: unknown) => send("PATCH", `/v1/activities/${id}`, key, body);
   const remove = (key: string | null, id: string) => send("DELETE", `/v1/activities/${id}`, key);
   const get = (key: string, id: string) => send("GET", `/v1/activities/${id}`, key);
@@ -163,6 +168,34 @@ export function describeActivityChangesContract(name: string, target: () => Cont
       expect(await patched.text()).toContain(`"metadata":${replaced}`);
       const updated = (await events(ws)).find((queued) => queued.type === "activity.updated")!;
       expect(updated.payload.data.previous_attributes).toEqual({ metadata: JSON.parse(metadata) });
+    });
+
+    test("Idempotency-Key: a retry answers the first response again and writes nothing; another batch under the key → 422; a refused batch stores nothing", async () => {
+      const { fixtures } = target();
+      const ws = await fixtures.workspace();
+      await subscribe(ws);
+      const key = await fixtures.key(ws);
+      const idempotency = { "Idempotency-Key": `batch-${crypto.randomUUID()}` };
+      const body = { activities: [{ type: "call", metadata: { b: 1, a: 2 } }, { type: "note", contact_id: ws.contactId }] };
+      const first = await batch(key, body, idempotency);
+      const firstText = await first.text();
+      expect(first.status, firstText).toBe(201);
+      expect(first.headers.get("idempotent-replayed")).toBeNull();
+      await unchanged(ws, async () => {
+        const again = await batch(key, body, idempotency);
+        expect(again.status).toBe(201);
+        expect(again.headers.get("idempotent-replayed")).toBe("true");
+        expect(await again.text()).toBe(firstText);
+        await expectError(await batch(key, { activities: [{ type: "call" }] }, idempotency), 422, "idempotency_key_reused", "Idempotency-Key");
+      });
+      expect(await fixtures.activityCount(ws)).toBe(2);
+      // A batch refused by its checks is not remembered: corrected, it proceeds under the same key.
+      const other = { "Idempotency-Key": `batch-${crypto.randomUUID()}` };
+      await expectError(await batch(key, { activities: [{ type: "call" }, { type: "call", metadata: [] }] }, other), 400, "invalid_field", "activities[1].metadata");
+      const corrected = await batch(key, { activities: [{ type: "call" }, { type: "call", metadata: {} }] }, other);
+      expect(corrected.status).toBe(201);
+      expect(corrected.headers.get("idempotent-replayed")).toBeNull();
+      expect(await fixtures.activityCount(ws)).toBe(4);
     });
 
     test("100 activities in one request; it counts as one request against the rate limit", async () => {

@@ -87,6 +87,21 @@ describe.skipIf(!available)("supabase-js → PostgREST stand-in → PostgreSQL",
       expect(locals["request.path"]).toBe("/rpc/create_activity");
     });
 
+    test("the Idempotency-Key reaches SQL as PostgREST passes a header: request.headers, lower-cased name; absent when not sent", async () => {
+      const { fixtures } = target;
+      const key = await fixtures.key(await fixtures.workspace());
+      const send = (headers: Record<string, string>) =>
+        target.request("/v1/activities", {
+          method: "POST",
+          headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json", ...headers },
+          body: JSON.stringify({ type: "call" }),
+        });
+      expect((await send({ "Idempotency-Key": "Order-42/A" })).status).toBe(201);
+      expect((JSON.parse(postgrest.stats.lastLocals!["request.headers"]!) as Record<string, string>)["idempotency-key"]).toBe("Order-42/A");
+      expect((await send({})).status).toBe(201);
+      expect(JSON.parse(postgrest.stats.lastLocals!["request.headers"]!)).not.toHaveProperty("idempotency-key");
+    });
+
     test("a wrong project key is a 500 for the caller (our misconfiguration), not a 401 about their key", async () => {
       const { fixtures } = target;
       const key = await fixtures.key(await fixtures.workspace());

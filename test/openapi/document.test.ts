@@ -65,10 +65,35 @@ describe("coverage", () => {
 
 describe("statuses and error codes: the route's table plus its middleware's, nothing else", () => {
   test("POST /v1/activities", () => {
-    expect(statuses("/v1/activities", "post")).toEqual([201, 400, 401, 403, 404, 413, 415, 429, 500, 503]);
+    expect(statuses("/v1/activities", "post")).toEqual([201, 400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503]);
     expect(codesAt("/v1/activities", "post", 400)).toEqual(["invalid_json", "invalid_field", "missing_required_field", "metadata_too_large"]);
     expect(codesAt("/v1/activities", "post", 404)).toEqual(["contact_not_found", "deal_not_found"]);
     expect(codesAt("/v1/activities", "post", 401)).toEqual(["invalid_key"]);
+    expect(codesAt("/v1/activities", "post", 409)).toEqual(["idempotency_key_in_progress"]);
+    expect(codesAt("/v1/activities", "post", 422)).toEqual(["idempotency_key_reused"]);
+  });
+
+  test("Idempotency-Key: the request header, 409/422, Retry-After on the 409 and Idempotent-Replayed on the success, where a POST creates something", () => {
+    const creating = [
+      ["/v1/activities", 201],
+      ["/v1/webhook_endpoints", 201],
+      ["/v1/webhook_endpoints/{id}/rotate_secret", 200],
+    ] as const;
+    for (const [path, status] of creating) {
+      const op = operation(path, "post");
+      const header = (op.parameters as AnyObject[]).find((p) => p.in === "header");
+      expect(header).toMatchObject({ name: "Idempotency-Key", required: false, schema: { type: "string", pattern: "^[\\x20-\\x7e]{1,255}$" } });
+      expect(header!.description).toContain("24 hours");
+      expect(op.responses[status].headers["Idempotent-Replayed"]).toMatchObject({ schema: { const: "true" } });
+      expect(codesAt(path, "post", 409)).toContain("idempotency_key_in_progress");
+      expect(codesAt(path, "post", 422)).toEqual(["idempotency_key_reused"]);
+      expect(op.responses[409].headers["Retry-After"]).toMatchObject({ required: false, schema: { type: "integer", minimum: 1 } });
+    }
+    const retry = operation("/v1/webhook_endpoints/{id}/deliveries/{delivery_id}/retry", "post");
+    expect(retry.parameters.some((p: AnyObject) => p.name === "Idempotency-Key")).toBe(false);
+    expect(retry.responses[422]).toBeUndefined();
+    expect(operation("/v1/activities", "post").description).toContain("Idempotency-Key");
+    expect(operation("/v1/activities", "post").description).not.toContain("no `Idempotency-Key`");
   });
 
   test("GET /v1/activities/{id}: no body, so no 400/413/415", () => {
@@ -77,7 +102,8 @@ describe("statuses and error codes: the route's table plus its middleware's, not
   });
 
   test("batch, PATCH and DELETE of activities: their statuses and codes; PATCH may also answer 204", () => {
-    expect(statuses("/v1/activities/batch", "post")).toEqual([201, 400, 401, 403, 404, 413, 415, 429, 500, 503]);
+    expect(statuses("/v1/activities/batch", "post")).toEqual([201, 400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503]);
+    expect(codesAt("/v1/activities/batch", "post", 422)).toEqual(["idempotency_key_reused"]);
     expect(codesAt("/v1/activities/batch", "post", 404)).toEqual(["contact_not_found", "deal_not_found"]);
     expect(statuses("/v1/activities/{id}", "patch")).toEqual([200, 204, 400, 401, 403, 404, 413, 415, 429, 500, 503]);
     expect(codesAt("/v1/activities/{id}", "patch", 404)).toEqual(["activity_not_found", "contact_not_found", "deal_not_found"]);
@@ -96,7 +122,7 @@ describe("statuses and error codes: the route's table plus its middleware's, not
 
   test("webhook endpoints: query validation, 409s where the database raises them", () => {
     expect(codesAt("/v1/webhook_endpoints", "get", 400)).toEqual(["invalid_field"]);
-    expect(codesAt("/v1/webhook_endpoints", "post", 409)).toEqual(["webhook_endpoint_limit_reached"]);
+    expect(codesAt("/v1/webhook_endpoints", "post", 409)).toEqual(["idempotency_key_in_progress", "webhook_endpoint_limit_reached"]);
     expect(codesAt("/v1/webhook_endpoints/{id}/deliveries/{delivery_id}/retry", "post", 409)).toEqual(["webhook_endpoint_disabled"]);
     expect(statuses("/v1/webhook_endpoints/{id}/deliveries/{delivery_id}/retry", "post")).toContain(202);
   });

@@ -63,4 +63,78 @@ export class Fixtures {
     const [row] = await this.db.query<{ n: number | string }>("select count(*)::int as n from app.activities");
     return Number(row!.n);
   }
+
+  /**
+   * An enabled endpoint of `ws` subscribed to activity.created, written as the owner. Its host is
+   * under .invalid, which never resolves (RFC 6761): a dispatcher never sends anything anywhere.
+   */
+  async webhookEndpoint(ws: Workspace): Promise<string> {
+    const [row] = await this.db.query<{ id: string }>(
+      "insert into app.webhook_endpoints (workspace_id, url, events) values ($1, 'https://webhook-fixture.invalid/', array['activity.created']) returning id",
+      [ws.workspaceId],
+    );
+    return row!.id;
+  }
+
+  /** Webhook events queued for `ws` (one per activity.created with a subscribed endpoint). */
+  async webhookEventCount(ws: Workspace): Promise<number> {
+    const [row] = await this.db.query<{ n: number | string }>(
+      "select count(*)::int as n from app.webhook_events where workspace_id = $1",
+      [ws.workspaceId],
+    );
+    return Number(row!.n);
+  }
+
+  /** Idempotency keys stored for `ws`. */
+  async idempotencyKeyCount(ws: Workspace): Promise<number> {
+    const [row] = await this.db.query<{ n: number | string }>(
+      "select count(*)::int as n from app.idempotency_keys where workspace_id = $1",
+      [ws.workspaceId],
+    );
+    return Number(row!.n);
+  }
+
+  /** Makes the stored idempotency keys of `ws` `hours` older. */
+  async ageIdempotencyKeys(ws: Workspace, hours: number): Promise<void> {
+    await this.db.query("update app.idempotency_keys set created_at = created_at - $2::float8 * interval '1 hour' where workspace_id = $1", [
+      ws.workspaceId,
+      hours,
+    ]);
+  }
+
+  /**
+   * Holds `ws`'s contact locked FOR UPDATE in a transaction of its own until `release` is
+   * called: a request recording an activity on that contact waits inside its transaction (the
+   * foreign key check), i.e. is still running. Needs a database with concurrent transactions.
+   */
+  async holdContact(ws: Workspace): Promise<{ release(): Promise<void> }> {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const done = this.db.transaction(async (tx) => {
+      await tx.query("select 1 from app.contacts where id = $1 for update", [ws.contactId]);
+      locked();
+      await released;
+    });
+    await Promise.race([isLocked, done]);
+    return {
+      async release() {
+        release();
+        await done;
+      },
+    };
+  }
+
+  /** Resolves once some backend of this database waits for a lock (bounded: 5 s). */
+  async someoneWaitsForALock(): Promise<void> {
+    for (const started = Date.now(); Date.now() - started < 5000; ) {
+      const [row] = await this.db.query<{ n: number | string }>(
+        "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+      );
+      if (Number(row!.n) > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error("no backend waited for a lock within 5 s");
+  }
 }

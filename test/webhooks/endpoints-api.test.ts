@@ -381,3 +381,71 @@ describe("GET, PATCH, DELETE", () => {
     expect(response.headers.get("allow")).toBe("GET, POST");
   });
 });
+
+describe("Idempotency-Key on the endpoint POSTs", () => {
+  const send = (key: string, path: string, idempotencyKey: string, body?: unknown) =>
+    h.request(path, {
+      method: "POST",
+      headers: {
+        Authorization: `Bearer ${key}`,
+        "Idempotency-Key": idempotencyKey,
+        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  const endpointCount = async (ws: Workspace) =>
+    (await h.admin.query<{ n: number }>("select count(*)::int as n from app.webhook_endpoints where workspace_id = $1", [ws.workspaceId]))[0]!.n;
+
+  test("a retried create answers the first 201 (secret, Location) marked as a replay, and subscribes once; another body under the key is 422", async () => {
+    const ws = await h.fixtures.workspace();
+    const key = await h.fixtures.key(ws, { scopes: ["webhooks:write"] });
+    const idempotencyKey = crypto.randomUUID();
+    const body = { url: "https://hooks.example.com/crm", events: ["activity.created"] };
+    const first = await send(key, "/v1/webhook_endpoints", idempotencyKey, body);
+    const firstText = await first.text();
+    expect(first.status, firstText).toBe(201);
+    const again = await send(key, "/v1/webhook_endpoints", idempotencyKey, body);
+    expect(again.status).toBe(201);
+    expect(await again.text()).toBe(firstText);
+    expect(again.headers.get("location")).toBe(first.headers.get("location"));
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(await endpointCount(ws)).toBe(1);
+    const other = await send(key, "/v1/webhook_endpoints", idempotencyKey, { ...body, url: "https://other.example.com/" });
+    expect(other.status).toBe(422);
+    expect(((await other.json()) as { error: { code: string; param: string } }).error).toMatchObject({ code: "idempotency_key_reused", param: "Idempotency-Key" });
+    // The key is the workspace's, whatever the operation: a rotation under it is another request.
+    const id = (JSON.parse(firstText) as { data: { webhook_endpoint: { id: string } } }).data.webhook_endpoint.id;
+    expect((await send(key, `/v1/webhook_endpoints/${id}/rotate_secret`, idempotencyKey)).status).toBe(422);
+    expect(await endpointCount(ws)).toBe(1);
+  });
+
+  test("the replay of the create that reached the endpoint limit still answers its 201", async () => {
+    const ws = await h.fixtures.workspace();
+    const key = await h.fixtures.key(ws, { scopes: ["webhooks:write"] });
+    for (let i = 1; i < MAX_ENDPOINTS_PER_WORKSPACE; i++) {
+      expect((await send(key, "/v1/webhook_endpoints", `fill-${i}`, { url: `https://hooks.example.com/${i}`, events: ["*"] })).status).toBe(201);
+    }
+    const last = { url: "https://hooks.example.com/last", events: ["*"] };
+    expect((await send(key, "/v1/webhook_endpoints", "last", last)).status).toBe(201);
+    const replay = await send(key, "/v1/webhook_endpoints", "last", last);
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect((await send(key, "/v1/webhook_endpoints", "one-more", { url: "https://hooks.example.com/more", events: ["*"] })).status).toBe(409);
+  });
+
+  test("a retried rotation answers the secret the first issued, and the subscriber's secret stays valid", async () => {
+    const ws = await h.fixtures.workspace();
+    const key = await h.fixtures.key(ws, { scopes: ["webhooks:write"] });
+    const created = await send(key, "/v1/webhook_endpoints", crypto.randomUUID(), { url: "https://hooks.example.com/", events: ["*"] });
+    const id = ((await created.json()) as { data: { webhook_endpoint: { id: string } } }).data.webhook_endpoint.id;
+    const idempotencyKey = crypto.randomUUID();
+    const first = await send(key, `/v1/webhook_endpoints/${id}/rotate_secret`, idempotencyKey);
+    const firstText = await first.text();
+    expect(first.status, firstText).toBe(200);
+    const again = await send(key, `/v1/webhook_endpoints/${id}/rotate_secret`, idempotencyKey);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(await again.text()).toBe(firstText);
+    const [row] = await h.admin.query<{ n: number }>("select count(*)::int as n from app.webhook_secrets where endpoint_id = $1", [id.slice(3)]);
+    expect(row!.n).toBe(2);
+  });
+});

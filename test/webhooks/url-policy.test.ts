@@ -10,7 +10,14 @@ import {
   IPV6_SPECIAL_PURPOSE,
   parseIp,
 } from "../../functions/_shared/webhooks/special-purpose-addresses.ts";
-import { checkUrlSyntax, checkWebhookUrl, isPublicAddress } from "../../functions/_shared/webhooks/url-policy.ts";
+import {
+  addressProblem,
+  checkUrlSyntax,
+  checkWebhookUrl,
+  isPublicAddress,
+  publicAddresses,
+  resolverByRecordType,
+} from "../../functions/_shared/webhooks/url-policy.ts";
 import { SPECIAL_PURPOSE_SAMPLES, urlHost } from "./special-purpose-samples.ts";
 
 const ALL_BLOCKS = [...IPV4_SPECIAL_PURPOSE, IPV4_MULTICAST, ...IPV6_SPECIAL_PURPOSE];
@@ -27,16 +34,32 @@ describe("every block of the IANA special-purpose registries", () => {
     }
   });
 
-  test.each(ALL_BLOCKS.map((b) => [b.block, b.name, b.globallyReachable] as const))(
-    "%s (%s, globally reachable: %s): its sample is refused unless the registry says reachable",
-    async (block, _name, reachable) => {
+  // The registries' "Globally Reachable: True" entries, written out here rather than read from the
+  // table under test, so that a wrong flag in the table fails.
+  const REACHABLE = new Set([
+    "192.0.0.9/32", "192.0.0.10/32", "192.31.196.0/24", "192.52.193.0/24", "192.175.48.0/24",
+    "64:ff9b::/96", "2001:1::1/128", "2001:1::2/128", "2001:1::3/128", "2001:3::/32", "2001:4:112::/48",
+    "2001:20::/28", "2001:30::/28", "2620:4f:8000::/48",
+  ]);
+
+  test.each(ALL_BLOCKS.map((b) => [b.block, b.name] as const))(
+    "%s (%s): its sample is refused unless the registry says globally reachable",
+    async (block) => {
       const address = SPECIAL_PURPOSE_SAMPLES[block]!;
-      expect(isPublicAddress(address)).toBe(reachable === true);
+      expect(isPublicAddress(address)).toBe(REACHABLE.has(block));
       const verdict = await checkWebhookUrl(`https://${urlHost(address)}/hook`, { allowInsecure: false });
-      expect(verdict.ok).toBe(reachable === true);
+      expect(verdict.ok).toBe(REACHABLE.has(block));
       if (!verdict.ok) expect(verdict.reason).toMatch(/^url must not point at a non-public address/);
     },
   );
+
+  test("a refusal names the registry entry and its RFC (every block's wording)", async () => {
+    const reasons: Record<string, string> = {};
+    for (const { block } of ALL_BLOCKS.filter((b) => !REACHABLE.has(b.block))) {
+      reasons[block] = (await addressProblem(urlHost(SPECIAL_PURPOSE_SAMPLES[block]!), undefined)) ?? "accepted";
+    }
+    expect(reasons).toMatchSnapshot();
+  });
 });
 
 describe("address classification beyond the registries", () => {
@@ -57,6 +80,31 @@ describe("address classification beyond the registries", () => {
       expect(isPublicAddress(address)).toBe(true);
     },
   );
+
+  test.each([
+    ["2001:db8:0:0:0:0:0:1", [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]],
+    ["1:2:3:4:5:6::8", [0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 0, 0, 8]],
+    ["::ffff:192.168.100.200", [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 192, 168, 100, 200]],
+    ["1:2:3:4:5:6:93.184.216.34", [0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 93, 184, 216, 34]],
+    ["FFFF::ABCD", [255, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xab, 0xcd]],
+    ["255.255.255.255", [255, 255, 255, 255]],
+  ])("%s is read as its bytes", (text, bytes) => {
+    expect(parseIp(text)).toEqual(bytes);
+  });
+
+  test.each([
+    "256.1.1.1", "1.2.3", "1.2.3.4.5", "1.2.3.1000", " 1.2.3.4",
+    "1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7::8", "12345::1", "1:2:3:4:5:6:7:12345", "g::1", "::1g",
+    ":1::2", "1:::2", "::1.2", "::1.2.3.256", "::1.2.3.4:5", "1:2:3:4:5:6:7:1.2.3.4", "::1.2.3.4.5", "fe80::1%eth0",
+  ])("%j is not an IP address", (text) => {
+    expect(parseIp(text)).toBeUndefined();
+    expect(isPublicAddress(text)).toBe(false);
+  });
+
+  test("an address in brackets, as a URL writes it, is judged like the bare one", () => {
+    expect(isPublicAddress("[2606:4700:4700::1111]")).toBe(true);
+    expect(isPublicAddress("[::1]")).toBe(false);
+  });
 
   test("IPv6 parsing", () => {
     expect(parseIp("::ffff:1.2.3.4")).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 1, 2, 3, 4]);
@@ -152,5 +200,186 @@ describe("checkWebhookUrl outside insecure mode", () => {
     expect((await checkWebhookUrl("HTTP://[::1]:9/x", { allowInsecure: true })).ok).toBe(true);
     expect((await checkWebhookUrl("http://hooks.example.com/x", { allowInsecure: true })).ok).toBe(false);
     expect((await checkWebhookUrl("https://10.0.0.1/x", { allowInsecure: true })).ok).toBe(true);
+  });
+});
+
+describe("the stored form of a URL", () => {
+  const policy = { allowInsecure: false, resolve: async () => ["93.184.216.34"] };
+  const refusal = async (url: string) => {
+    const verdict = await checkWebhookUrl(url, policy);
+    return verdict.ok ? undefined : verdict.reason;
+  };
+
+  test("a URL of 2,048 characters is stored, one of 2,049 refused, at creation and at delivery alike", async () => {
+    const base = "https://hooks.example.com/";
+    const atLimit = base + "a".repeat(2048 - base.length);
+    expect(await refusal(atLimit)).toBeUndefined();
+    expect(checkUrlSyntax(atLimit, false).ok).toBe(true);
+    expect(await refusal(`${atLimit}a`)).toBe("url must be at most 2048 characters.");
+    expect(checkUrlSyntax(`${atLimit}a`, false)).toEqual({ ok: false, reason: "url must be at most 2048 characters." });
+  });
+
+  test.each([
+    "https://hooks.example.com",
+    "https://hooks.example.com?x=1",
+    "https://hooks.example.com/a@b?next=c@d",
+    "https://hooks.example.com/~user/!x/$&'()*+,;=",
+    "https://Hooks_1.Example-Site.COM:8443/crm",
+    "https://hooks.example.com:1/",
+    "https://hooks.example.com:65535/",
+    "https://hooks.example.com:/",
+    "https://93.184.216.34:8443/",
+    "https://[2606:4700:4700::1111]:443/",
+    "https://[::ffff:93.184.216.34]/",
+  ])("%s is accepted", async (url) => {
+    expect(await refusal(url)).toBeUndefined();
+  });
+
+  test.each([
+    ["https://hooks.example.com/\x7f", "url must be ASCII without spaces: percent-encode other characters, and write an internationalised domain name in its xn-- form."],
+    ["https://hooks.example.com/\x1f", "url must be ASCII without spaces: percent-encode other characters, and write an internationalised domain name in its xn-- form."],
+    ["https://hooks.example.com/#", "url must not contain a fragment."],
+    ["https://hooks.example.com#@evil.example/", "url must not contain a fragment."],
+    [`https://hooks.example.com/ ${"a".repeat(2048)}`, "url must be at most 2048 characters."],
+    ["http:hooks.example.com", "url must be an absolute URL (https://host/path)."],
+    ["https://hooks.example.com:65536/", "url's port must be between 1 and 65535."],
+    ["https://hooks.example.com:99999/", "url's port must be between 1 and 65535."],
+    ["https://hooks.example.com:0/", "url's port must be between 1 and 65535."],
+    ["https://hooks.example.com:https/", "url's host must be a domain name (letters, digits, '-', '.', '_') or an IP address, optionally with :port."],
+    ["https://hooks.example.com:443:443/", "url's host must be a domain name (letters, digits, '-', '.', '_') or an IP address, optionally with :port."],
+    ["https:///hook", "url's host must be a domain name (letters, digits, '-', '.', '_') or an IP address, optionally with :port."],
+    ["https://[hooks.example.com]/", "url's host must be a domain name (letters, digits, '-', '.', '_') or an IP address, optionally with :port."],
+    ["https://x[::1]/", "url's host must be a domain name (letters, digits, '-', '.', '_') or an IP address, optionally with :port."],
+    ["https://@hooks.example.com/", "url must not contain credentials; the signature authenticates each request."],
+    ["https://hooks.example.com@169.254.169.254/", "url must not contain credentials; the signature authenticates each request."],
+    ["mailto:ops@example.com", "url must use https (plain http only to localhost, and only in development: WEBHOOKS_ALLOW_INSECURE=1 allows it in development)."],
+    ["WSS://hooks.example.com/", "url must use https (plain http only to localhost, and only in development: WEBHOOKS_ALLOW_INSECURE=1 allows it in development)."],
+    ["HTTPS:hooks.example.com", "url must be an absolute URL (https://host/path)."],
+    ["//hooks.example.com/", "url must be an absolute URL (https://host/path)."],
+    ["1https://hooks.example.com/", "url must be an absolute URL (https://host/path)."],
+    ["xhttps://hooks.example.com/", "url must use https (plain http only to localhost, and only in development: WEBHOOKS_ALLOW_INSECURE=1 allows it in development)."],
+  ])("%j is refused: %s", async (url, reason) => {
+    expect(await refusal(url)).toBe(reason);
+  });
+});
+
+describe("at delivery, a URL stored before the stored form existed", () => {
+  test.each([
+    ["https://user@hooks.example.com/", /credentials/],
+    ["https://:secret@hooks.example.com/", /credentials/],
+    ["https://hooks.example.com/#", /fragment/],
+    ["https://hooks.example.com/#x", /fragment/],
+    ["wss://hooks.example.com/", /https/],
+  ])("%s is refused", (url, reason) => {
+    const verdict = checkUrlSyntax(url, false);
+    expect(verdict.ok).toBe(false);
+    if (!verdict.ok) expect(verdict.reason).toMatch(reason);
+  });
+});
+
+describe("insecure mode's plain http: loopback only", () => {
+  test.each(["http://127.0.0.1/", "http://127.255.0.2:8080/", "http://localhost/", "http://localhost./", "http://[::1]/"])("%s is allowed", (url) => {
+    expect(checkUrlSyntax(url, true)).toMatchObject({ ok: true });
+    expect(checkUrlSyntax(url, false)).toMatchObject({ ok: false });
+  });
+
+  test.each([
+    "http://128.0.0.1/",
+    "http://10.0.0.1/",
+    "http://[::]/",
+    "http://[::2]/",
+    "http://[::101]/",
+    "http://[1::1]/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://[7f00::1]/",
+    "http://0.0.0.0/",
+    "http://api.localhost/",
+    "http://localhost.example.com/",
+    "http://mylocalhost/",
+  ])("%s is not", (url) => {
+    expect(checkUrlSyntax(url, true)).toMatchObject({ ok: false, reason: expect.stringMatching(/^url must use https/) });
+  });
+});
+
+describe("the addresses a delivery may connect to", () => {
+  const resolveTo = (addresses: string[]) => async () => addresses;
+  const unused = async (): Promise<string[]> => {
+    throw new Error("a literal address is never resolved");
+  };
+
+  test("an IP literal is its own address, without its brackets, and is not resolved", async () => {
+    expect(await publicAddresses("93.184.216.34", unused)).toEqual({ ok: true, addresses: ["93.184.216.34"] });
+    expect(await publicAddresses("[2606:4700:4700::1111]", unused)).toEqual({ ok: true, addresses: ["2606:4700:4700::1111"] });
+    expect(await publicAddresses("2606:4700:4700::1111", unused)).toEqual({ ok: true, addresses: ["2606:4700:4700::1111"] });
+  });
+
+  test("a name: every address it resolves to, when all are public", async () => {
+    expect(await publicAddresses("hooks.example.com", resolveTo(["93.184.216.34", "2606:2800:220:1::1"]))).toEqual({
+      ok: true,
+      addresses: ["93.184.216.34", "2606:2800:220:1::1"],
+    });
+  });
+
+  test("a name without a resolver passes with no address (the delivery checks it); one resolving to nothing is refused", async () => {
+    expect(await publicAddresses("hooks.example.com", undefined)).toEqual({ ok: true, addresses: [] });
+    expect(await addressProblem("hooks.example.com", undefined)).toBeUndefined();
+    expect(await addressProblem("hooks.example.com", resolveTo([]))).toBe(
+      "url's host hooks.example.com is not allowed or cannot be resolved: webhooks go to public addresses only (WEBHOOKS_ALLOW_INSECURE=1 allows it in development).",
+    );
+  });
+
+  test.each(["localhost", "LOCALHOST", "localhost.", "a.b.localhost", "api.localhost."])("%s is refused without being resolved", async (host) => {
+    expect(await publicAddresses(host, unused)).toEqual({
+      ok: false,
+      reason: "url must not point at this machine (localhost); WEBHOOKS_ALLOW_INSECURE=1 allows it in development.",
+    });
+  });
+
+  test.each(["localhost.example.com", "mylocalhost", "localhostx"])("%s is an ordinary name", async (host) => {
+    expect(await publicAddresses(host, resolveTo(["93.184.216.34"]))).toEqual({ ok: true, addresses: ["93.184.216.34"] });
+  });
+
+  test.each([
+    ["10.1.2.3", "10.1.2.3: Private-Use, RFC 1918"],
+    ["[fe80::1]", "fe80::1: Link-Local Unicast, RFC 4291"],
+    ["[::ffff:a9fe:a9fe]", "::ffff:a9fe:a9fe: Link Local, RFC 3927, carried in IPv6"],
+    ["[64:ff9b::7f00:1]", "64:ff9b::7f00:1: Loopback, RFC 1122, carried in IPv6"],
+    ["[ff02::1]", "ff02::1: outside IPv6 global unicast, RFC 4291"],
+    ["192.88.99.1", "192.88.99.1: Deprecated (6to4 Relay Anycast), RFC 7526"],
+  ])("the refusal of %s names what the address is", async (host, what) => {
+    expect(await addressProblem(host, undefined)).toBe(`url must not point at a non-public address (${what}); WEBHOOKS_ALLOW_INSECURE=1 allows it in development.`);
+  });
+});
+
+describe("resolving by record type (Deno.resolveDns)", () => {
+  const records: Record<string, { A?: string[]; AAAA?: string[] }> = {
+    "both.example.com": { A: ["93.184.216.34"], AAAA: ["2606:2800:220:1::1"] },
+    "v4.example.com": { A: ["93.184.216.34", "93.184.216.35"] },
+    "v6.example.com": { AAAA: ["2606:2800:220:1::1"] },
+    "empty.example.com": { A: [], AAAA: [] },
+  };
+  const resolveDns = async (name: string, type: "A" | "AAAA") => {
+    const answer = records[name]?.[type];
+    if (!answer) throw new Error(`NXDOMAIN ${name} ${type}`);
+    return answer;
+  };
+  const resolve = resolverByRecordType(resolveDns);
+
+  test("every A and every AAAA address of the name", async () => {
+    expect(await resolve("both.example.com")).toEqual(["93.184.216.34", "2606:2800:220:1::1"]);
+    expect(await resolve("v4.example.com")).toEqual(["93.184.216.34", "93.184.216.35"]);
+  });
+
+  test("a name with only AAAA records (or only A) is reachable", async () => {
+    expect(await resolve("v6.example.com")).toEqual(["2606:2800:220:1::1"]);
+    expect(await checkWebhookUrl("https://v6.example.com/", { allowInsecure: false, resolve })).toMatchObject({ ok: true });
+  });
+
+  test("a name with no address at all fails, and such a URL is refused", async () => {
+    await expect(resolve("nowhere.example.com")).rejects.toThrow();
+    await expect(resolve("empty.example.com")).rejects.toThrow();
+    for (const host of ["nowhere.example.com", "empty.example.com"]) {
+      expect(await checkWebhookUrl(`https://${host}/`, { allowInsecure: false, resolve })).toMatchObject({ ok: false, reason: expect.stringMatching(/cannot be resolved/) });
+    }
   });
 });

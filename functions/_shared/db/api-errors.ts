@@ -20,7 +20,7 @@ export function toApiError(error: unknown): ApiError {
   if (ptStatus !== undefined && isErrorCode(error.message) && ERROR_STATUS[error.message] === Number(ptStatus)) {
     return new ApiError(error.message, error.detail ?? defaultMessage(error.message), {
       param: error.hint || undefined,
-      ...(error.message === "service_unavailable" ? { retryAfter: RETRY_AFTER_SECONDS } : {}),
+      ...(error.message === "service_unavailable" || error.message === "idempotency_key_in_progress" ? { retryAfter: RETRY_AFTER_SECONDS } : {}),
       // RFC 6750: a refused bearer token names the scheme, whoever refused it.
       ...(error.message === "invalid_key" ? { headers: { "WWW-Authenticate": 'Bearer realm="api", error="invalid_token"' } } : {}),
     });

@@ -10,6 +10,8 @@ export interface RpcRequest {
   args: Record<string, unknown>;
   /** The caller's raw API key. It reaches SQL only as request.headers->>'x-api-key'. */
   apiKey: string;
+  /** The request's Idempotency-Key; reaches SQL as request.headers->>'idempotency-key'. */
+  idempotencyKey?: string;
   /** Run in a READ ONLY transaction (PostgREST does so for GET). */
   readOnly?: boolean;
 }

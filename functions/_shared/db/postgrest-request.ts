@@ -44,8 +44,16 @@ export function requestLocals(settings: PostgrestSettings, request: RpcRequest):
     ["request.jwt.claims", JSON.stringify({ ...settings.claims, role: settings.role })],
     ["request.method", request.readOnly ? "GET" : "POST"],
     ["request.path", `/rpc/${request.fn}`],
-    // Lower-cased names, as PostgREST passes them. Only the key: nothing else is SQL's business.
-    ["request.headers", JSON.stringify({ "x-api-key": request.apiKey })],
+    // Lower-cased names, as PostgREST passes them. Only the API key and the Idempotency-Key:
+    // nothing else is SQL's business.
+    [
+      "request.headers",
+      JSON.stringify(
+        request.idempotencyKey === undefined
+          ? { "x-api-key": request.apiKey }
+          : { "x-api-key": request.apiKey, "idempotency-key": request.idempotencyKey },
+      ),
+    ],
     ["request.cookies", "{}"],
   ];
 }

@@ -98,12 +98,10 @@ export function createSupabaseDatabase(options: SupabaseDatabaseOptions): Databa
       const call: PendingCall = { body: stringifyJson(request.args) };
       pending.set(id, call);
       try {
-        const { data, error, status } = await api
-          .rpc(request.fn, request.args)
-          .setHeader("x-api-key", request.apiKey)
-          .setHeader(CALL_HEADER, id)
-          .abortSignal(AbortSignal.timeout(timeoutMs))
-          .retry(false);
+        let rpc = api.rpc(request.fn, request.args).setHeader("x-api-key", request.apiKey).setHeader(CALL_HEADER, id);
+        // PostgREST hands every request header to SQL (request.headers, lower-cased names).
+        if (request.idempotencyKey !== undefined) rpc = rpc.setHeader("idempotency-key", request.idempotencyKey);
+        const { data, error, status } = await rpc.abortSignal(AbortSignal.timeout(timeoutMs)).retry(false);
         if (error) throw fromPostgrest(error, status, options.keyFrom);
         return call.answer === undefined || call.answer === "" ? data : parseRpcResult(call.answer);
       } finally {

@@ -114,7 +114,8 @@ const label = (about: SpecialPurposeBlock) => `${about.name}, ${about.rfc.replac
 
 /** Undefined when `ip` (4 or 16 bytes) is globally reachable unicast; otherwise what it is. */
 export function addressRefusal(ip: number[]): string | undefined {
-  if (ip.length === 16 && (inPrefix(ip, IPV4_MAPPED) || inPrefix(ip, NAT64_WELL_KNOWN))) {
+  // inPrefix compares lengths: an IPv4 address is never in these two IPv6 prefixes.
+  if (inPrefix(ip, IPV4_MAPPED) || inPrefix(ip, NAT64_WELL_KNOWN)) {
     const inner = addressRefusal(ip.slice(12));
     return inner === undefined ? undefined : `${inner}, carried in IPv6`;
   }
@@ -131,7 +132,6 @@ export function parseIp(text: string): number[] | undefined {
     const bytes = v4.slice(1).map(Number);
     return bytes.every((byte) => byte <= 255) ? bytes : undefined;
   }
-  if (!/^[0-9a-f:.]+$/i.test(text)) return undefined;
   let address = text;
   let tail: number[] = [];
   const embedded = /^(.*:)(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/.exec(address);
@@ -146,9 +146,10 @@ export function parseIp(text: string): number[] | undefined {
   const head = groups(halves[0]!);
   const rest = halves.length === 2 ? groups(halves[1]!) : [];
   const missing = 8 - head.length - rest.length;
+  // Without "::" all eight groups are written (missing is 0); "::" stands for at least one.
   if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
   const bytes: number[] = [];
-  for (const group of [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill("0"), ...rest]) {
+  for (const group of [...head, ...Array<string>(missing).fill("0"), ...rest]) {
     if (!/^[0-9a-f]{1,4}$/i.test(group)) return undefined;
     const value = parseInt(group, 16);
     bytes.push(value >> 8, value & 0xff);

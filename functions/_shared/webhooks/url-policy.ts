@@ -82,7 +82,8 @@ export function checkUrlSyntax(text: string, allowInsecure: boolean): UrlVerdict
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") return refuse(HTTPS_ONLY);
   if (url.username !== "" || url.password !== "") return refuse(CREDENTIALS);
-  if (url.hash !== "" || text.includes("#")) return refuse("url must not contain a fragment.");
+  // A fragment, even an empty one (url.hash is "" for a bare "#").
+  if (text.includes("#")) return refuse("url must not contain a fragment.");
   if (url.protocol === "http:" && !(allowInsecure && isLoopbackHost(url.hostname))) return refuse(HTTPS_ONLY);
   return { ok: true, url };
 }

@@ -12,6 +12,7 @@ import * as v from "valibot";
 import { type ErrorCode, ErrorBodySchema, type ErrorStatus } from "../../_shared/errors.ts";
 import { DEFAULT_WEBHOOK_TIMEOUT_MS } from "../../_shared/webhooks/env.ts";
 import { API_SCOPES, type Operation, type Resource, resourceOperations } from "../operation/declaration.ts";
+import { IDEMPOTENCY_KEY_HOURS, IDEMPOTENT_REPLAYED, IDEMPOTENT_REPLAYED_HEADER, isIdempotent } from "../operation/idempotency.ts";
 import { operationErrors } from "../operation/pipeline.ts";
 import { PUBLIC_PREFIX, RUNTIME_PREFIX } from "../public-path.ts";
 import {
@@ -54,6 +55,8 @@ const ERROR_MEANINGS: Record<ErrorCode, string> = {
   request_timeout: "the request took too long to arrive; answered by the server before routing",
   webhook_endpoint_disabled: "the endpoint is disabled; enable it first",
   webhook_endpoint_limit_reached: `the workspace has ${MAX_ENDPOINTS_PER_WORKSPACE} endpoints already`,
+  idempotency_key_in_progress: "a request with this `Idempotency-Key` is still running; retry after `Retry-After` seconds",
+  idempotency_key_reused: "this `Idempotency-Key` was used with a different request (another operation or body) in the last 24 hours (`param` is `Idempotency-Key`)",
   payload_too_large: "the body is over the size limit (checked before anything else)",
   unsupported_media_type: "the body is not sent as `application/json` (charset, if given, UTF-8), or is sent with a Content-Encoding other than identity",
   rate_limited: "over the key's rate limit, or too many keys the server refused came from the client's address; retry after `Retry-After` seconds",
@@ -72,6 +75,7 @@ const STATUS_TEXT: Record<ErrorStatus, string> = {
   409: "Conflict",
   413: "Payload too large",
   415: "Unsupported media type",
+  422: "Unprocessable content",
   429: "Too many requests",
   431: "Request header fields too large",
   500: "Internal error",
@@ -120,7 +124,7 @@ const API_DESCRIPTION = `Record what happened — a call, an email, a meeting, a
 
 **Rate limits** apply per API key (sliding window): responses carry \`RateLimit-Limit\`, \`RateLimit-Remaining\`, \`RateLimit-Reset\` and \`RateLimit-Policy\`; a \`429\` carries \`Retry-After\`.
 
-**Idempotency.** There is no \`Idempotency-Key\` header: a retried \`POST\` whose first attempt did succeed creates a second resource.
+**Idempotency.** The \`POST\`s that create something (an activity, a webhook endpoint, a new endpoint secret) take an \`Idempotency-Key\` header (1-255 printable ASCII characters; a UUID is a good choice). For ${IDEMPOTENCY_KEY_HOURS} hours in the key's workspace, a retry with the same key and the same body writes nothing, fires no second webhook, and answers the first response again — same status, body and \`Location\` — with \`Idempotent-Replayed: true\`. The same key with a different request is \`422 idempotency_key_reused\`; while the first request still runs, \`409 idempotency_key_in_progress\` with \`Retry-After\`. Failed requests (any 4xx or 5xx) are not remembered, so a corrected retry with the same key proceeds. Without the header, a retried \`POST\` whose first attempt succeeded creates a second resource.
 
 The same routes answer under \`${PUBLIC_PREFIX}/v1/…\` (the public URL), \`${RUNTIME_PREFIX}/v1/…\` (inside Supabase) and bare \`/v1/…\`.`;
 
@@ -228,7 +232,8 @@ function successResponse(operation: Operation, convert: (schema: v.GenericSchema
     for (const name of RATE_LIMIT_HEADERS) headers[name] = header(name);
     headers["RateLimit-Policy"] = required("RateLimit-Policy");
   }
-  for (const [name, { description, required: isRequired, schema }] of Object.entries(success.headers ?? {})) {
+  const declared = { ...(isIdempotent(operation) ? { [IDEMPOTENT_REPLAYED_HEADER]: IDEMPOTENT_REPLAYED } : {}), ...success.headers };
+  for (const [name, { description, required: isRequired, schema }] of Object.entries(declared)) {
     headers[name] = { description, ...(isRequired ? { required: true } : {}), schema: convert(schema) };
   }
   if (success.schema === undefined) return { description: success.description, headers };
@@ -246,6 +251,10 @@ function errorResponse(operation: Operation, status: ErrorStatus, codes: ErrorCo
     for (const name of RATE_LIMIT_HEADERS) headers[name] = status === 429 ? required(name) : header(name);
   }
   if (status === 429 || status === 503) headers["Retry-After"] = header("Retry-After");
+  // Only idempotency_key_in_progress among the 409s carries it.
+  if (status === 409 && codes.includes("idempotency_key_in_progress")) {
+    headers["Retry-After"] = { ...HEADERS["Retry-After"], required: false, description: "Seconds to wait before retrying (sent with `idempotency_key_in_progress`)." };
+  }
   if (status === 401) headers["WWW-Authenticate"] = header("WWW-Authenticate");
   const list = codes.map((code) => `- \`${code}\`: ${ERROR_MEANINGS[code]}`).join("\n");
   return {

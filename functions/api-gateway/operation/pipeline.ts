@@ -7,7 +7,8 @@
 //   read and parse (404/4xx)   operation/input.ts         path params → query → headers → JSON body
 //   handler                    routes/<resource>/<operation>.ts: input → one database call → reply
 //   database errors, workspace operation/database-call.ts (callRpc)
-//   reply                      here: the declared status, Location under the request's prefix
+//   reply                      here: the declared status, Location under the request's prefix,
+//                              Idempotent-Replayed when the database replayed a stored result
 //
 // and, per path, a 405 with Allow for every method not declared. What each stage can answer is
 // listed here too (operationErrors), so the document states exactly what the server can send.
@@ -23,6 +24,7 @@ import { rateLimit } from "../middleware/rate-limit.ts";
 import { refusedKeys } from "../middleware/refused-keys.ts";
 import { publicPrefix } from "../public-path.ts";
 import type { ErrorTable, Operation, Reply } from "./declaration.ts";
+import { IDEMPOTENCY_ERRORS, IDEMPOTENT_REPLAYED_HEADER, isIdempotent } from "./idempotency.ts";
 import { readInput } from "./input.ts";
 
 /**
@@ -65,6 +67,7 @@ function send(c: Context<AppEnv>, operation: Operation, reply: Reply<unknown>): 
     if (reply.location === undefined) throw new Error(`${operation.operationId} declares a Location but its reply has none`);
     headers.Location = `${publicPrefix(c.req.raw)}${reply.location}`;
   }
+  if (c.get("idempotentReplayed")) headers[IDEMPOTENT_REPLAYED_HEADER] = "true";
   if (status === 204) return c.body(null, 204, headers);
   // Not c.json: stringifyJson writes a kept metadata text verbatim (json-text.ts).
   return c.body(stringifyJson(reply.body), status, { "Content-Type": "application/json", ...headers });
@@ -97,6 +100,7 @@ export function operationErrors(operation: Operation): Array<[ErrorStatus, Error
     operation.body ? BODY_ERRORS : {},
     operation.query || operation.headers ? PARAMETER_ERRORS : {},
     operation.scope ? KEYED_ERRORS : {},
+    isIdempotent(operation) ? IDEMPOTENCY_ERRORS : {},
     ...Object.values(operation.params ?? {}).map((param): ErrorTable => ({ 404: [param.notFound.code] })),
     operation.errors,
     ANY_ERRORS,

@@ -49,6 +49,9 @@ select set_eq(
     'app_private.request_api_key()',
     'app_private.require_scope(text)',
     'app_private.key_workspace_with_scope(text[])',
+    -- idempotency keys: each reads and writes only the request key's workspace
+    'app_private.idempotent_replay(text,text,json)',
+    'app_private.remember_response(text,text,json,json)',
     -- webhooks: each checks the key's workspace and scope
     'app_private.issue_webhook_secret(uuid)',
     'app_private.webhook_delivery_in_flight(uuid)',
@@ -127,8 +130,8 @@ select is_empty(
   $$ select pg_temp.anon_privileges(c.oid) from pg_class c
       where c.oid in ('app.api_keys'::regclass, 'app.workspaces'::regclass, 'app.workspace_members'::regclass)
          or (c.relnamespace = 'app_private'::regnamespace and c.relkind in ('r', 'p', 'v', 'm', 'S'))
-         or c.oid = to_regclass('app.webhook_secrets') $$,
-  'anon holds no privilege on api_keys, workspaces, workspace_members, webhook secrets or any app_private table');
+         or c.oid = to_regclass('app.webhook_secrets') or c.oid = to_regclass('app.idempotency_keys') $$,
+  'anon holds no privilege on api_keys, workspaces, workspace_members, webhook secrets, idempotency keys or any app_private table');
 select set_eq(
   $$ select pg_temp.anon_privileges(c) from unnest(array['app.activities', 'app.contacts', 'app.deals']::regclass[]) c $$,
   array['app.activities select', 'app.activities insert'],

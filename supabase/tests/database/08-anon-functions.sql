@@ -34,6 +34,9 @@ select set_eq(
     'app_private.request_api_key()',
     'app_private.require_scope(text)',
     'app_private.key_workspace_with_scope(text[])',
+    -- idempotency keys (SECURITY DEFINER), each for the request key's own workspace
+    'app_private.idempotent_replay(text,text,json)',
+    'app_private.remember_response(text,text,json,json)',
     -- webhooks, SECURITY DEFINER, each checking the key's workspace and scope
     'app_private.issue_webhook_secret(uuid)',
     'app_private.webhook_delivery_in_flight(uuid)',
@@ -53,6 +56,7 @@ select set_eq(
     'app_private.webhook_delivery_json(uuid)',
     'app_private.check_webhook_endpoint_fields(text,text[],text)',
     'app_private.raise_invalid(text,text,text)',
+    'app_private.request_idempotency_key()',
     'app_private.raise_endpoint_not_found(uuid,text)',
     'app_private.activity_fields_problem(text,text,text,text,text,text,text,text,json)',
     'app_private.unknown_activity_field(json)',

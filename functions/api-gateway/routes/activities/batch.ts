@@ -2,10 +2,12 @@
 // or nothing, in one transaction and one database call. The first bad field is named with its
 // item (`activities[3].metadata`) and its usual code, by the gateway and again by the database
 // (which alone can tell contact_not_found / deal_not_found). One activity.created per item, in
-// order. A batch counts as one request against the rate limit (README: why).
+// order. A batch counts as one request against the rate limit (README: why). Idempotency-Key
+// works as on POST /v1/activities.
 
 import { callRpc } from "../../operation/database-call.ts";
 import { defineOperation } from "../../operation/declaration.ts";
+import { IDEMPOTENCY_KEY_HEADER, IdempotencyHeaders } from "../../operation/idempotency.ts";
 import { BATCH_EXAMPLE, BATCH_MAX_ITEMS, BatchCreateBody, batchBodyLimit, BatchResponseSchema } from "./change-schema.ts";
 import { type Activity, ACTIVITY_RESPONSE_EXAMPLE } from "./schema.ts";
 
@@ -20,8 +22,10 @@ export const createActivities = defineOperation({
     "with that field's usual code (`contact_not_found` and `deal_not_found` too). Fires one `activity.created` per " +
     "activity, in order. Counts as one request against the rate limit. The body limit is raised for this route to fit " +
     `${BATCH_MAX_ITEMS} activities with every field at its limit.\n\n` +
-    "Not idempotent: retrying a batch whose response you did not receive may record it twice.",
+    "Safe to retry with an `Idempotency-Key`, as `POST /v1/activities`: a retry with the same key and body records " +
+    "nothing and fires no second webhook, and answers the first response again with `Idempotent-Replayed: true`.",
   scope: "activities:write",
+  headers: IdempotencyHeaders,
   body: { schema: BatchCreateBody, example: BATCH_EXAMPLE, limitBytes: batchBodyLimit },
   success: {
     status: 201,
@@ -33,8 +37,10 @@ export const createActivities = defineOperation({
     400: ["missing_required_field", "metadata_too_large"],
     404: ["contact_not_found", "deal_not_found"],
   },
-  async handler({ body }, c) {
-    const { activities } = await callRpc<{ activities: Activity[] }>(c, "create_activities", { activities: body.activities });
+  async handler({ body, headers }, c) {
+    const { activities } = await callRpc<{ activities: Activity[] }>(c, "create_activities", { activities: body.activities }, {
+      idempotencyKey: headers[IDEMPOTENCY_KEY_HEADER],
+    });
     return { body: { data: { activities } } };
   },
 });

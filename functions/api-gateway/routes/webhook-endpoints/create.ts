@@ -3,6 +3,7 @@
 
 import { callRpc } from "../../operation/database-call.ts";
 import { defineOperation } from "../../operation/declaration.ts";
+import { IDEMPOTENCY_KEY_HEADER, IdempotencyHeaders } from "../../operation/idempotency.ts";
 import { requireAllowedUrl } from "./allowed-url.ts";
 import {
   CREATE_WEBHOOK_ENDPOINT_EXAMPLE,
@@ -20,8 +21,10 @@ export const createWebhookEndpoint = defineOperation({
   summary: "Create a webhook endpoint",
   description:
     "Subscribes a URL to events. The response is the only place the endpoint's signing `secret` is ever shown. " +
-    `At most ${MAX_ENDPOINTS_PER_WORKSPACE} endpoints per workspace.`,
+    `At most ${MAX_ENDPOINTS_PER_WORKSPACE} endpoints per workspace. Safe to retry with an \`Idempotency-Key\`: a replay ` +
+    "answers the first response, secret included, and creates nothing.",
   scope: "webhooks:write",
+  headers: IdempotencyHeaders,
   body: { schema: CreateWebhookEndpointBody, example: CREATE_WEBHOOK_ENDPOINT_EXAMPLE },
   success: {
     status: 201,
@@ -31,13 +34,14 @@ export const createWebhookEndpoint = defineOperation({
     location: true,
   },
   errors: { 400: ["missing_required_field"], 409: ["webhook_endpoint_limit_reached"] },
-  async handler({ body }, c) {
+  async handler({ body, headers }, c) {
     await requireAllowedUrl(c, body.url);
-    const { webhook_endpoint } = await callRpc<{ webhook_endpoint: WebhookEndpointWithSecret }>(c, "create_webhook_endpoint", {
-      url: body.url,
-      events: body.events,
-      description: body.description ?? undefined,
-    });
+    const { webhook_endpoint } = await callRpc<{ webhook_endpoint: WebhookEndpointWithSecret }>(
+      c,
+      "create_webhook_endpoint",
+      { url: body.url, events: body.events, description: body.description ?? undefined },
+      { idempotencyKey: headers[IDEMPOTENCY_KEY_HEADER] },
+    );
     return { body: { data: { webhook_endpoint } }, location: `/v1/webhook_endpoints/${webhook_endpoint.id}` };
   },
 });

@@ -4,6 +4,7 @@
 
 import { callRpc } from "../../operation/database-call.ts";
 import { defineOperation } from "../../operation/declaration.ts";
+import { IDEMPOTENCY_KEY_HEADER, IdempotencyHeaders } from "../../operation/idempotency.ts";
 import { EndpointId, type WebhookEndpointWithSecret, WebhookEndpointWithSecretResponseSchema } from "./schema.ts";
 
 export const rotateWebhookEndpointSecret = defineOperation({
@@ -13,15 +14,21 @@ export const rotateWebhookEndpointSecret = defineOperation({
   summary: "Rotate an endpoint's signing secret",
   description:
     "Issues a new signing secret, shown only in this response. For 24 hours messages carry a signature by the " +
-    "previous secret too, so a subscriber can switch without rejecting anything.",
+    "previous secret too, so a subscriber can switch without rejecting anything.\n\n" +
+    "Send an `Idempotency-Key`: retrying a rotation whose response was lost would otherwise issue yet another secret and " +
+    "retire the one your subscriber still verifies with; with the key, the retry answers the secret the first rotation issued.",
   scope: "webhooks:write",
   params: { id: EndpointId },
+  headers: IdempotencyHeaders,
   success: { status: 200, description: "The endpoint with its new secret.", schema: WebhookEndpointWithSecretResponseSchema },
   errors: { 404: ["webhook_endpoint_not_found"] },
-  async handler({ params }, c) {
-    const { webhook_endpoint } = await callRpc<{ webhook_endpoint: WebhookEndpointWithSecret }>(c, "rotate_webhook_endpoint_secret", {
-      id: params.id,
-    });
+  async handler({ params, headers }, c) {
+    const { webhook_endpoint } = await callRpc<{ webhook_endpoint: WebhookEndpointWithSecret }>(
+      c,
+      "rotate_webhook_endpoint_secret",
+      { id: params.id },
+      { idempotencyKey: headers[IDEMPOTENCY_KEY_HEADER] },
+    );
     return { body: { data: { webhook_endpoint } } };
   },
 });
