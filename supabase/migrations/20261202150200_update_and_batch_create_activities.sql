@@ -201,9 +201,15 @@ begin
    order by a.position
    limit 1;
 
+  if bad_index is not null then
+    perform app_private.raise_invalid(invalid[1],
+      format('activities[%s]', bad_index) || case when invalid[2] = '' then '' else '.' || invalid[2] end,
+      invalid[3]);
+  end if;
+
   -- Idempotency-Key (20261202140500_idempotency_keys.sql): a stored response is answered again
   -- before anything is written; a new one is stored with the rows, in this transaction.
-  if idempotency_key is not null and bad_index is null then
+  if idempotency_key is not null then
     request := json_build_array(create_activities.activities);
     replayed := app_private.idempotent_replay(idempotency_key, 'create_activities', request);
     if replayed is not null then
@@ -216,7 +222,7 @@ begin
       select x.position - 1 as index, gen_random_uuid() as id, now() + (x.position - 1) * interval '1 microsecond' as created_at,
              x.type, x.title, x.description, x.contact_id, x.deal_id, x.entity_type, x.entity_id, x.entity_name,
              app_private.compact_json(x.metadata) as metadata
-        from rows from (json_to_recordset(case when bad_index is null then create_activities.activities else '[]' end)
+        from rows from (json_to_recordset(create_activities.activities)
                           as (type text, title text, description text, contact_id text, deal_id text, entity_type text,
                               entity_id text, entity_name text, metadata json))
              with ordinality as x(type, title, description, contact_id, deal_id, entity_type, entity_id, entity_name,
@@ -250,8 +256,7 @@ begin
     select case when bool_and(r.problem is null) then json_agg(app_private.activity_json(r.activity) order by r.index) end,
            (array_agg(r.index order by r.index) filter (where r.problem is not null))[1]
       into result, bad_index
-      from rows r
-     where bad_index is null;
+      from rows r;
   exception when foreign_key_violation then
     -- Which item? Only on this path: insert them one by one until one fails (the failed
     -- statement above was rolled back; the raise below rolls back these too).
@@ -279,14 +284,12 @@ begin
   end;
 
   if bad_index is not null then
-    if invalid is null then
-      select app_private.activity_fields_problem(x.type, x.title, x.description, x.contact_id, x.deal_id, x.entity_type,
+    select app_private.activity_fields_problem(x.type, x.title, x.description, x.contact_id, x.deal_id, x.entity_type,
                                                  x.entity_id, x.entity_name, app_private.compact_json(x.metadata))
         into invalid
         from json_to_record(create_activities.activities -> bad_index::int)
              as x(type text, title text, description text, contact_id text, deal_id text, entity_type text,
                   entity_id text, entity_name text, metadata json);
-    end if;
     perform app_private.raise_invalid(invalid[1],
       format('activities[%s]', bad_index) || case when invalid[2] = '' then '' else '.' || invalid[2] end,
       invalid[3]);

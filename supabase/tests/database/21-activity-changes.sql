@@ -6,7 +6,7 @@
 -- with the old values of exactly what changed (none for a change of nothing), activity.deleted
 -- with the activity as it was, one activity.created per batch item.
 begin;
-select plan(39);
+select plan(42);
 
 -- Fixture, as the owner. Ids: first digit = workspace (a or b), second = kind (0 workspace,
 -- 1 user, 2 contact, 3 deal, 4 activity).
@@ -106,6 +106,12 @@ select is(tests.refusal($$ select api.update_activity('a4000000-0000-4000-8000-0
   'PT400 invalid_field (api_key_id)', 'a column the API does not show cannot be changed');
 select is(tests.refusal(format($$ select api.create_activities('[{"type":"a"},{"type":"b","metadata":{"n":"%s"}}]') $$, repeat('x', 8200))),
   'PT400 metadata_too_large (activities[1].metadata)', 'a batch item''s metadata over 8 KB is named with its index');
+select is(tests.refusal($$ select api.create_activities('[{"type":"note"},"note"]') $$),
+  'PT400 invalid_field (activities[1])', 'a batch item that is not an object is named');
+select is(tests.refusal($$ select api.create_activities('[{"type":"note"},{"type":"note","owner":"x"}]') $$),
+  'PT400 invalid_field (activities[1].owner)', 'a batch item''s unknown field is named');
+select is(tests.refusal($$ select api.create_activities('[{"type":"note"},{"type":"note","contact_id":"a2"}]') $$),
+  'PT400 invalid_field (activities[1].contact_id)', 'a batch item''s contact_id that is not a UUID is named');
 select is(tests.refusal(format($$ select api.create_activities(%L) $$, (select json_agg(json_build_object('type', 'note')) from generate_series(1, 101)))),
   'PT400 invalid_field (activities)', '101 items: invalid_field activities');
 
