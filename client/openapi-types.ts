@@ -33,6 +33,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/activities/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record activities in a batch
+         * @description Records 1 to 100 activities, each exactly the body of `POST /v1/activities`, all or nothing: a bad item writes nothing, and the error's `param` names the first bad field with its item, e.g. `activities[3].metadata`, with that field's usual code (`contact_not_found` and `deal_not_found` too). Fires one `activity.created` per activity, in order. Counts as one request against the rate limit. The body limit is raised for this route to fit 100 activities with every field at its limit.
+         *
+         *     Safe to retry with an `Idempotency-Key`, as `POST /v1/activities`: a retry with the same key and body records nothing and fires no second webhook, and answers the first response again with `Idempotent-Replayed: true`.
+         *
+         *     Requires an API key with the `activities:write` scope.
+         */
+        post: operations["createActivities"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/activities/{id}": {
         parameters: {
             query?: never;
@@ -49,10 +73,24 @@ export interface paths {
         get: operations["getActivity"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete an activity
+         * @description Removes the activity for good: it is gone from every read and listing at once, and `activity.deleted` carries it as it was to the workspace's webhook endpoints. Deleting it again is 404 `activity_not_found`, as is another workspace's id.
+         *
+         *     Requires an API key with the `activities:write` scope.
+         */
+        delete: operations["deleteActivity"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update an activity
+         * @description Changes the fields it is given, with the same rules and codes as recording one: `null` clears an optional field, `type` cannot be cleared, `metadata` is replaced whole, and `entity_type`/`entity_id` must still come together afterwards. Fires `activity.updated` with `previous_attributes` holding the old values of exactly the fields that changed; an update that changes nothing fires nothing.
+         *
+         *     Answers the activity as `GET` returns it when the key may also read (`activities:read`); a key that may only write gets `204`, so that writing never reads.
+         *
+         *     Requires an API key with the `activities:write` scope.
+         */
+        patch: operations["updateActivity"];
         trace?: never;
     };
     "/v1/contacts/{contact_id}/activities": {
@@ -286,9 +324,49 @@ export interface webhooks {
         put?: never;
         /**
          * activity.created
-         * @description Sent to each enabled endpoint subscribed to `activity.created` (or `*`) for every activity recorded, signed per Standard Webhooks: verify `webhook-signature` over `webhook-id`, `webhook-timestamp` and the raw body with the endpoint's `whsec_` secret (e.g. `new Webhook(secret).verify(body, headers)` from the `standardwebhooks` package). Delivery is at least once: deduplicate on `webhook-id`. Answer 2xx within 10 s; anything else is retried.
+         * @description Sent to each enabled endpoint subscribed to `activity.created` (or `*`) for every activity recorded (one per item of a batch, in order). Signed per Standard Webhooks: verify `webhook-signature` over `webhook-id`, `webhook-timestamp` and the raw body with the endpoint's `whsec_` secret (e.g. `new Webhook(secret).verify(body, headers)` from the `standardwebhooks` package). Delivery is at least once: deduplicate on `webhook-id`. Answer 2xx within 10 s; anything else is retried.
          */
         post: operations["activityCreatedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "activity.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * activity.updated
+         * @description Sent to each enabled endpoint subscribed to `activity.updated` (or `*`) for every update that changed at least one field; `previous_attributes` holds the old values of exactly those fields. Signed per Standard Webhooks: verify `webhook-signature` over `webhook-id`, `webhook-timestamp` and the raw body with the endpoint's `whsec_` secret (e.g. `new Webhook(secret).verify(body, headers)` from the `standardwebhooks` package). Delivery is at least once: deduplicate on `webhook-id`. Answer 2xx within 10 s; anything else is retried.
+         */
+        post: operations["activityUpdatedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "activity.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * activity.deleted
+         * @description Sent to each enabled endpoint subscribed to `activity.deleted` (or `*`) for every activity deleted, carrying it as it was. Signed per Standard Webhooks: verify `webhook-signature` over `webhook-id`, `webhook-timestamp` and the raw body with the endpoint's `whsec_` secret (e.g. `new Webhook(secret).verify(body, headers)` from the `standardwebhooks` package). Delivery is at least once: deduplicate on `webhook-id`. Answer 2xx within 10 s; anything else is retried.
+         */
+        post: operations["activityDeletedWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -384,11 +462,52 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        UpdateActivityRequest: {
+            /** @description What happened. Free-form, custom types allowed: e.g. call, email, email_sent, email_replied, meeting, note, task_completed, ai_action, acme:demo.booked. */
+            type?: string;
+            /** @description Shown on the timeline. At most 500 characters (Unicode code points). */
+            title?: string | null;
+            /** @description Markdown, kept verbatim. At most 65,536 characters (Unicode code points). */
+            description?: string | null;
+            /**
+             * Format: uuid
+             * @description A contact of the key's workspace (another workspace's is 404 contact_not_found, exactly like a missing one).
+             */
+            contact_id?: string | null;
+            /**
+             * Format: uuid
+             * @description A deal of the key's workspace (another workspace's is 404 deal_not_found, exactly like a missing one).
+             */
+            deal_id?: string | null;
+            /** @description What else the activity concerns when it is not (only) a contact or deal: e.g. campaign, task, list. Given together with entity_id. */
+            entity_type?: string | null;
+            /**
+             * Format: uuid
+             * @description UUID of the polymorphic entity, any letter case; stored and returned lower case. Given together with entity_type.
+             */
+            entity_id?: string | null;
+            /** @description The entity's human-readable name, for timeline display. At most 500 characters (Unicode code points). */
+            entity_name?: string | null;
+            /** @description Type-specific data (call duration, email subject, attendees…): a JSON object of at most 8192 bytes as compact UTF-8 JSON (larger is 400 metadata_too_large), nested at most 16 levels. Comes back exactly as sent: the same keys in the same order, every number as written (whitespace between tokens is dropped). A number a JSON parser reading IEEE doubles would change is 400 invalid_field: an integer value beyond ±(2^53−1) (e.g. 9007199254740993, 1e300), an overflow (1e400), a non-zero magnitude below 2.2250738585072014e-308, an exponent of 1000 or more. 1.0 and -0 are kept as written. */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        CreateActivitiesRequest: {
+            /** @description 1 to 100 activities, each exactly the body of `POST /v1/activities`. */
+            activities: components["schemas"]["CreateActivityRequest"][];
+        };
+        ActivitiesResponse: {
+            data: {
+                /** @description The activities recorded, in request order. */
+                activities: components["schemas"]["Activity"][];
+            };
+        };
         WebhookEndpoint: {
             /** @example we_5b0e2a4c-8d1f-4e6a-9c3b-7f2d1e0a9b8c */
             id: string;
             url: string;
-            events: ("*" | "activity.created")[];
+            events: ("*" | "activity.created" | "activity.updated" | "activity.deleted")[];
             enabled: boolean;
             /**
              * @description Why a disabled endpoint is disabled: "manual", "gone" (the subscriber answered 410) or "failing" (no success for 5 days).
@@ -406,7 +525,7 @@ export interface components {
             /** @example we_5b0e2a4c-8d1f-4e6a-9c3b-7f2d1e0a9b8c */
             id: string;
             url: string;
-            events: ("*" | "activity.created")[];
+            events: ("*" | "activity.created" | "activity.updated" | "activity.deleted")[];
             enabled: boolean;
             /**
              * @description Why a disabled endpoint is disabled: "manual", "gone" (the subscriber answered 410) or "failing" (no success for 5 days).
@@ -496,7 +615,7 @@ export interface components {
             /** @description Where events are POSTed: an https:// URL that resolves to public addresses only (no private, loopback, link-local, CGNAT, multicast or reserved ones; checked now and at every delivery). */
             url: string;
             /** @description The event types to send, or ["*"] for every type (also those added later). */
-            events: ("*" | "activity.created")[];
+            events: ("*" | "activity.created" | "activity.updated" | "activity.deleted")[];
             /** @description A note for you. At most 500 characters (Unicode code points). */
             description?: string | null;
         };
@@ -504,7 +623,7 @@ export interface components {
             /** @description Where events are POSTed: an https:// URL that resolves to public addresses only (no private, loopback, link-local, CGNAT, multicast or reserved ones; checked now and at every delivery). */
             url?: string;
             /** @description The event types to send, or ["*"] for every type (also those added later). */
-            events?: ("*" | "activity.created")[];
+            events?: ("*" | "activity.created" | "activity.updated" | "activity.deleted")[];
             /** @description false disables the endpoint (its pending deliveries wait); true re-enables it, also after it was disabled for failing or answering 410. */
             enabled?: boolean;
             /** @description A note for you. At most 500 characters (Unicode code points). */
@@ -1101,6 +1220,337 @@ export interface operations {
             };
         };
     };
+    createActivities: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A key of your choice (1-255 printable ASCII characters, e.g. a UUID) that makes retrying this request safe: for 24 hours, a request with the same key and the same body, in the same workspace, writes nothing and answers the first response again (same status, body and `Location`) with `Idempotent-Replayed: true`. The same key with a different request is `422 idempotency_key_reused`; while the first request is still running, `409 idempotency_key_in_progress` with `Retry-After`. A request that fails (any 4xx or 5xx) is not remembered: retry it, corrected, with the same key. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "activities": [
+                 *         {
+                 *           "type": "email_sent",
+                 *           "title": "Proposal sent",
+                 *           "contact_id": "123e4567-e89b-12d3-a456-426614174000"
+                 *         },
+                 *         {
+                 *           "type": "note",
+                 *           "title": "Asked for a call next week",
+                 *           "contact_id": "123e4567-e89b-12d3-a456-426614174000"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateActivitiesRequest"];
+            };
+        };
+        responses: {
+            /** @description Recorded, in request order, each as `POST /v1/activities` returns it. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The limit and its window in seconds, e.g. `100;w=10`. On every response to a request with a well-formed key that reached the limiter. */
+                    "RateLimit-Policy": string;
+                    /** @description `true` when this response is the replay of an earlier request with the same `Idempotency-Key` (nothing was written this time); absent otherwise. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "activities": [
+                     *           {
+                     *             "id": "act_7f3c4d2a-1b8e-4a9c-9d6f-2e5b8c7a1f3d",
+                     *             "type": "call",
+                     *             "title": "Discovery call with Jane",
+                     *             "description": "Discussed Q2 outsourcing plans; next step is proposal.",
+                     *             "contact_id": "123e4567-e89b-12d3-a456-426614174000",
+                     *             "deal_id": "3f8e1d2c-4b5a-6d7e-8f9a-0b1c2d3e4f5a",
+                     *             "entity_type": null,
+                     *             "entity_id": null,
+                     *             "entity_name": null,
+                     *             "metadata": {
+                     *               "duration_minutes": 32,
+                     *               "direction": "outbound"
+                     *             },
+                     *             "created_by_user_id": "9a8b7c6d-5e4f-3a2b-1c0d-9e8f7a6b5c4d",
+                     *             "created_date": "2026-04-17T14:23:05Z"
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ActivitiesResponse"];
+                };
+            };
+            /**
+             * @description Bad request:
+             *     - `invalid_json`: the body is not UTF-8, not JSON, or not a JSON object
+             *     - `invalid_field`: a field or parameter of the wrong type or outside its rules, or an unknown field (`param` names it)
+             *     - `missing_required_field`: a required field is absent or null (`param` names it)
+             *     - `metadata_too_large`: `metadata` is over 8192 bytes as compact UTF-8 JSON
+             */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_json" | "invalid_field" | "missing_required_field" | "metadata_too_large";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized:
+             *     - `invalid_key`: no key, or a malformed, unknown, expired or revoked one
+             */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_key";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Forbidden:
+             *     - `insufficient_permissions`: the key lacks the operation's scope
+             */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "insufficient_permissions";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Not found:
+             *     - `contact_not_found`: no such contact in the key's workspace (another workspace's is indistinguishable)
+             *     - `deal_not_found`: no such deal in the key's workspace (another workspace's is indistinguishable)
+             */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "contact_not_found" | "deal_not_found";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Conflict:
+             *     - `idempotency_key_in_progress`: a request with this `Idempotency-Key` is still running; retry after `Retry-After` seconds
+             */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /** @description Seconds to wait before retrying (sent with `idempotency_key_in_progress`). */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "idempotency_key_in_progress";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Payload too large:
+             *     - `payload_too_large`: the body is over the size limit (checked before anything else)
+             */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Unsupported media type:
+             *     - `unsupported_media_type`: the body is not sent as `application/json` (charset, if given, UTF-8), or is sent with a Content-Encoding other than identity
+             */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Unprocessable content:
+             *     - `idempotency_key_reused`: this `Idempotency-Key` was used with a different request (another operation or body) in the last 24 hours (`param` is `Idempotency-Key`)
+             */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "idempotency_key_reused";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Too many requests:
+             *     - `rate_limited`: over the key's rate limit, or too many keys the server refused came from the client's address; retry after `Retry-After` seconds
+             */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Requests allowed per window for this API key. Sent once the rate limiter has answered for the request (every keyed request unless the limiter was unreachable). */
+                    "RateLimit-Limit": number;
+                    /** @description Requests left in the current window for this API key. */
+                    "RateLimit-Remaining": number;
+                    /** @description Seconds until the window frees capacity again. */
+                    "RateLimit-Reset": number;
+                    /** @description The limit and its window in seconds, e.g. `100;w=10`. On every response to a request with a well-formed key that reached the limiter. */
+                    "RateLimit-Policy": string;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Internal error:
+             *     - `internal_error`: a bug: the cause is logged under the request id, never sent
+             */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal_error";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Service unavailable:
+             *     - `service_unavailable`: the database (or, with RATE_LIMIT_FAIL_CLOSED, the rate limiter) is unavailable; retry after `Retry-After` seconds
+             */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
     getActivity: {
         parameters: {
             query?: never;
@@ -1214,6 +1664,457 @@ export interface operations {
                         error: {
                             /** @enum {string} */
                             code: "activity_not_found";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Too many requests:
+             *     - `rate_limited`: over the key's rate limit, or too many keys the server refused came from the client's address; retry after `Retry-After` seconds
+             */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Requests allowed per window for this API key. Sent once the rate limiter has answered for the request (every keyed request unless the limiter was unreachable). */
+                    "RateLimit-Limit": number;
+                    /** @description Requests left in the current window for this API key. */
+                    "RateLimit-Remaining": number;
+                    /** @description Seconds until the window frees capacity again. */
+                    "RateLimit-Reset": number;
+                    /** @description The limit and its window in seconds, e.g. `100;w=10`. On every response to a request with a well-formed key that reached the limiter. */
+                    "RateLimit-Policy": string;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Internal error:
+             *     - `internal_error`: a bug: the cause is logged under the request id, never sent
+             */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal_error";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Service unavailable:
+             *     - `service_unavailable`: the database (or, with RATE_LIMIT_FAIL_CLOSED, the rate limiter) is unavailable; retry after `Retry-After` seconds
+             */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteActivity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The activity's id, as returned on creation. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The limit and its window in seconds, e.g. `100;w=10`. On every response to a request with a well-formed key that reached the limiter. */
+                    "RateLimit-Policy": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Unauthorized:
+             *     - `invalid_key`: no key, or a malformed, unknown, expired or revoked one
+             */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_key";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Forbidden:
+             *     - `insufficient_permissions`: the key lacks the operation's scope
+             */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "insufficient_permissions";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Not found:
+             *     - `activity_not_found`: no such activity in the key's workspace
+             */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "activity_not_found";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Too many requests:
+             *     - `rate_limited`: over the key's rate limit, or too many keys the server refused came from the client's address; retry after `Retry-After` seconds
+             */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description Requests allowed per window for this API key. Sent once the rate limiter has answered for the request (every keyed request unless the limiter was unreachable). */
+                    "RateLimit-Limit": number;
+                    /** @description Requests left in the current window for this API key. */
+                    "RateLimit-Remaining": number;
+                    /** @description Seconds until the window frees capacity again. */
+                    "RateLimit-Reset": number;
+                    /** @description The limit and its window in seconds, e.g. `100;w=10`. On every response to a request with a well-formed key that reached the limiter. */
+                    "RateLimit-Policy": string;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "rate_limited";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Internal error:
+             *     - `internal_error`: a bug: the cause is logged under the request id, never sent
+             */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "internal_error";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Service unavailable:
+             *     - `service_unavailable`: the database (or, with RATE_LIMIT_FAIL_CLOSED, the rate limiter) is unavailable; retry after `Retry-After` seconds
+             */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "service_unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateActivity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The activity's id, as returned on creation. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "title": "Discovery call with Jane Doe",
+                 *       "deal_id": null
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateActivityRequest"];
+            };
+        };
+        responses: {
+            /** @description The activity as changed (as `GET /v1/activities/{id}` returns it). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The limit and its window in seconds, e.g. `100;w=10`. On every response to a request with a well-formed key that reached the limiter. */
+                    "RateLimit-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "activity": {
+                     *           "id": "act_7f3c4d2a-1b8e-4a9c-9d6f-2e5b8c7a1f3d",
+                     *           "type": "call",
+                     *           "title": "Discovery call with Jane Doe",
+                     *           "description": "Discussed Q2 outsourcing plans; next step is proposal.",
+                     *           "contact_id": "123e4567-e89b-12d3-a456-426614174000",
+                     *           "deal_id": null,
+                     *           "entity_type": null,
+                     *           "entity_id": null,
+                     *           "entity_name": null,
+                     *           "metadata": {
+                     *             "duration_minutes": 32,
+                     *             "direction": "outbound"
+                     *           },
+                     *           "created_by_user_id": "9a8b7c6d-5e4f-3a2b-1c0d-9e8f7a6b5c4d",
+                     *           "created_date": "2026-04-17T14:23:05Z"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ActivityResponse"];
+                };
+            };
+            /** @description Changed; the key lacks `activities:read`, so the activity is not shown. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The limit and its window in seconds, e.g. `100;w=10`. On every response to a request with a well-formed key that reached the limiter. */
+                    "RateLimit-Policy": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Bad request:
+             *     - `invalid_json`: the body is not UTF-8, not JSON, or not a JSON object
+             *     - `invalid_field`: a field or parameter of the wrong type or outside its rules, or an unknown field (`param` names it)
+             *     - `missing_required_field`: a required field is absent or null (`param` names it)
+             *     - `metadata_too_large`: `metadata` is over 8192 bytes as compact UTF-8 JSON
+             */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_json" | "invalid_field" | "missing_required_field" | "metadata_too_large";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Unauthorized:
+             *     - `invalid_key`: no key, or a malformed, unknown, expired or revoked one
+             */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_key";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Forbidden:
+             *     - `insufficient_permissions`: the key lacks the operation's scope
+             */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "insufficient_permissions";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Not found:
+             *     - `activity_not_found`: no such activity in the key's workspace
+             *     - `contact_not_found`: no such contact in the key's workspace (another workspace's is indistinguishable)
+             *     - `deal_not_found`: no such deal in the key's workspace (another workspace's is indistinguishable)
+             */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "activity_not_found" | "contact_not_found" | "deal_not_found";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Payload too large:
+             *     - `payload_too_large`: the body is over the size limit (checked before anything else)
+             */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /**
+             * @description Unsupported media type:
+             *     - `unsupported_media_type`: the body is not sent as `application/json` (charset, if given, UTF-8), or is sent with a Content-Encoding other than identity
+             */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "unsupported_media_type";
                         };
                     };
                 };
@@ -3556,6 +4457,109 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ActivityCreatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    activityUpdatedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry. */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`, one per active secret, space-separated. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @constant */
+                    type: "activity.updated";
+                    /**
+                     * Format: date-time
+                     * @description When the activity was changed: UTC, to the millisecond.
+                     */
+                    timestamp: string;
+                    data: {
+                        activity: components["schemas"]["Activity"];
+                        /** @description The old values of exactly the fields that changed (at least one), as the API showed them. */
+                        previous_attributes: {
+                            /** @description What happened. Free-form, custom types allowed: e.g. call, email, email_sent, email_replied, meeting, note, task_completed, ai_action, acme:demo.booked. */
+                            type?: string;
+                            /** @description Shown on the timeline. */
+                            title?: string | null;
+                            /** @description Markdown, as sent. */
+                            description?: string | null;
+                            /** Format: uuid */
+                            contact_id?: string | null;
+                            /** Format: uuid */
+                            deal_id?: string | null;
+                            /** @description What else the activity concerns when it is not (only) a contact or deal: e.g. campaign, task, list. Given together with entity_id. */
+                            entity_type?: string | null;
+                            /** @description UUID of the polymorphic entity, lower case. Activities recorded before the API checked it may hold another id. */
+                            entity_id?: string | null;
+                            /** @description The entity's human-readable name. */
+                            entity_name?: string | null;
+                            /** @description Type-specific data, exactly as sent: the same keys in the same order, numbers as written. */
+                            metadata?: {
+                                [key: string]: unknown;
+                            } | null;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    activityDeletedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id; the same on every retry. */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256>`, one per active secret, space-separated. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @constant */
+                    type: "activity.deleted";
+                    /**
+                     * Format: date-time
+                     * @description When the activity was deleted: UTC, to the millisecond.
+                     */
+                    timestamp: string;
+                    data: {
+                        activity: components["schemas"]["Activity"];
+                    };
+                };
             };
         };
         responses: {

@@ -15,6 +15,7 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
 import { startUpstashRest, type UpstashRestServer } from "../support/upstash-rest.ts";
 import { type ContractTarget, describeActivitiesContract } from "./activities.contract.ts";
 import { describeTimelineContract } from "./timeline.contract.ts";
+import { describeActivityChangesContract } from "./activity-changes.contract.ts";
 
 const available = (await serviceAvailable("postgres")) && (await serviceAvailable("redis"));
 
@@ -65,6 +66,7 @@ function denoTarget(
     describeActivitiesContract(name, () => target);
 
     describeTimelineContract(name, () => target);
+    describeActivityChangesContract(name, () => target);
 
     test("SIGTERM stops it gracefully: exit code 0 after closing the database", async () => {
       expect(await server.stop("SIGTERM")).toBe(0);

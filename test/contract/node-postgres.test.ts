@@ -11,6 +11,7 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
 import { startUpstashRest, type UpstashRestServer } from "../support/upstash-rest.ts";
 import { type ContractTarget, describeActivitiesContract } from "./activities.contract.ts";
 import { describeTimelineContract } from "./timeline.contract.ts";
+import { describeActivityChangesContract } from "./activity-changes.contract.ts";
 
 const available = (await serviceAvailable("postgres")) && (await serviceAvailable("redis"));
 
@@ -51,4 +52,5 @@ describe.skipIf(!available)("Node server on PostgreSQL + Upstash stand-in over R
   describeActivitiesContract("Node + PostgreSQL + Upstash", () => target);
 
   describeTimelineContract("Node + PostgreSQL + Upstash", () => target);
+  describeActivityChangesContract("Node + PostgreSQL + Upstash", () => target);
 });

@@ -20,6 +20,7 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
 import { startUpstashRest, type UpstashRestServer } from "../support/upstash-rest.ts";
 import { type ContractTarget, describeActivitiesContract } from "./activities.contract.ts";
 import { describeTimelineContract } from "./timeline.contract.ts";
+import { describeActivityChangesContract } from "./activity-changes.contract.ts";
 
 const available = (await serviceAvailable("postgres")) && (await serviceAvailable("redis"));
 const JWT_SECRET = "supabase-js-contract-jwt-secret-of-32-or-more-chars";
@@ -62,6 +63,7 @@ describe.skipIf(!available)("supabase-js → PostgREST stand-in → PostgreSQL",
   describeActivitiesContract("supabase-js + PostgREST", () => target);
 
   describeTimelineContract("supabase-js + PostgREST", () => target);
+  describeActivityChangesContract("supabase-js + PostgREST", () => target);
 
   describe("what only the PostgREST path can get wrong", () => {
     test("the call reaches SQL as PostgREST makes it: anon role, the key in request.headers, the api schema first", async () => {

@@ -19,6 +19,7 @@ import { startUpstashRest, type UpstashRestServer } from "../support/upstash-res
 import { readWranglerConfig } from "../support/wrangler-config.ts";
 import { type ContractTarget, describeActivitiesContract } from "./activities.contract.ts";
 import { describeTimelineContract } from "./timeline.contract.ts";
+import { describeActivityChangesContract } from "./activity-changes.contract.ts";
 
 const available = (await serviceAvailable("postgres")) && (await serviceAvailable("redis"));
 
@@ -88,6 +89,7 @@ function workerdTarget(name: string, prefix: string, expectedDataPath: RegExp, s
     describeActivitiesContract(name, () => target);
 
     describeTimelineContract(name, () => target);
+    describeActivityChangesContract(name, () => target);
 
     test("concurrent requests in one isolate each get their answer (no I/O shared across requests)", async () => {
       // workerd cancels a request that waits on I/O another request started ("hung"): the

@@ -101,6 +101,25 @@ describe("statuses and error codes: the route's table plus its middleware's, not
     expect(codesAt("/v1/activities/{id}", "get", 404)).toEqual(["activity_not_found"]);
   });
 
+  test("batch, PATCH and DELETE of activities: their statuses and codes; PATCH may also answer 204", () => {
+    expect(statuses("/v1/activities/batch", "post")).toEqual([201, 400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503]);
+    expect(codesAt("/v1/activities/batch", "post", 422)).toEqual(["idempotency_key_reused"]);
+    expect(codesAt("/v1/activities/batch", "post", 404)).toEqual(["contact_not_found", "deal_not_found"]);
+    expect(statuses("/v1/activities/{id}", "patch")).toEqual([200, 204, 400, 401, 403, 404, 413, 415, 429, 500, 503]);
+    expect(codesAt("/v1/activities/{id}", "patch", 404)).toEqual(["activity_not_found", "contact_not_found", "deal_not_found"]);
+    expect(statuses("/v1/activities/{id}", "delete")).toEqual([204, 401, 403, 404, 429, 500, 503]);
+    expect(operation("/v1/activities/{id}", "delete").responses[204].content).toBeUndefined();
+  });
+
+  test("webhooks: every event type an endpoint may subscribe to is described, with its body", () => {
+    const webhooks = document.webhooks as Record<string, { post: AnyObject }>;
+    expect(Object.keys(webhooks)).toEqual(["activity.created", "activity.updated", "activity.deleted"]);
+    const subscribable = (document.components.schemas as AnyObject).CreateWebhookEndpointRequest.properties.events.items.enum;
+    expect(subscribable).toEqual(["*", ...Object.keys(webhooks)]);
+    const updated = webhooks["activity.updated"]!.post.requestBody.content["application/json"].schema;
+    expect(updated.properties.data.required).toEqual(["activity", "previous_attributes"]);
+  });
+
   test("webhook endpoints: query validation, 409s where the database raises them", () => {
     expect(codesAt("/v1/webhook_endpoints", "get", 400)).toEqual(["invalid_field"]);
     expect(codesAt("/v1/webhook_endpoints", "post", 409)).toEqual(["idempotency_key_in_progress", "webhook_endpoint_limit_reached"]);

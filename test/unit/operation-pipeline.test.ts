@@ -91,7 +91,20 @@ const deleteThing = defineOperation({
 
 const things: Resource = { tag: { name: "Things", description: "Test things." }, operations: [getThing, createThing, deleteThing] };
 
-function harness() {
+/** Declared after the templated path it sits under, as a route file list may put it. */
+const countThings = defineOperation({
+  method: "post",
+  path: "/v1/things/count",
+  operationId: "countThings",
+  summary: "Count things",
+  description: "Counts.",
+  scope: null,
+  success: { status: 200, description: "The count.", schema: v.object({ n: v.number() }) },
+  errors: {},
+  handler: () => ({ body: { n: 1 } }),
+});
+
+function harness(resource: Resource = things) {
   const calls: RpcRequest[] = [];
   const db: Database = {
     async rpc(request) {
@@ -103,7 +116,7 @@ function harness() {
   const services = createServices(parseEnv(GatewayEnvSchema, { BODY_LIMIT_BYTES: "100" }), db, { logger: silentLogger });
   const app = new Hono<AppEnv>({ getPath: routingPath });
   app.use("*", requestContext(services));
-  registerOperations(app, resourceOperations(things));
+  registerOperations(app, resourceOperations(resource));
   app.onError((error, c) => {
     if (!(error instanceof ApiError)) throw error;
     return c.json(errorBody(error, c.var.requestId), error.status, error.headers);
@@ -129,6 +142,18 @@ describe("path ids", () => {
     expect(response.status).toBe(404);
     expect((await response.json()).error).toMatchObject({ code: "activity_not_found", param: "id", message: `No thing with id "${id}" exists in this workspace.` });
     expect(calls).toEqual([]);
+  });
+});
+
+describe("routing", () => {
+  test("a concrete path is matched before a templated one, whatever the declaration order (as OpenAPI matches them)", async () => {
+    const { app, calls } = harness({ ...things, operations: [getThing, countThings] });
+    expect(await (await app.request("/v1/things/count", { method: "POST" })).json()).toEqual({ n: 1 });
+    const wrongMethod = await app.request("/v1/things/count");
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get("allow")).toBe("POST");
+    expect(calls).toEqual([]);
+    expect((await app.request(`/v1/things/${UUID}`)).status).toBe(200);
   });
 });
 

@@ -76,11 +76,22 @@ describe("POST /v1/webhook_endpoints", () => {
     expect(twice.body.data.webhook_endpoint.events).toEqual(["activity.created"]);
   });
 
+  test("an endpoint subscribes to activity.updated and activity.deleted, by the API and in the database", async () => {
+    const { api: a } = await api();
+    const changes = await a.post("/v1/webhook_endpoints", { url: "https://hooks.example.com/", events: ["activity.updated", "activity.deleted"] });
+    expect(changes.status).toBe(201);
+    expect(changes.body.data.webhook_endpoint.events).toEqual(["activity.deleted", "activity.updated"]);
+    const id = changes.body.data.webhook_endpoint.id;
+    const all = await a.patch(`/v1/webhook_endpoints/${id}`, { events: ["activity.created", "activity.updated", "activity.deleted"] });
+    expect(all.status).toBe(200);
+    expect(all.body.data.webhook_endpoint.events).toEqual(["activity.created", "activity.deleted", "activity.updated"]);
+  });
+
   test.each([
     [{ events: ["*"] }, 400, "missing_required_field", "url"],
     [{ url: "https://hooks.example.com/" }, 400, "missing_required_field", "events"],
     [{ url: "https://hooks.example.com/", events: [] }, 400, "invalid_field", "events"],
-    [{ url: "https://hooks.example.com/", events: ["contact.created"] }, 400, "invalid_field", "events.0"],
+    [{ url: "https://hooks.example.com/", events: ["contact.created"] }, 400, "invalid_field", "events[0]"],
     [{ url: "https://hooks.example.com/", events: "activity.created" }, 400, "invalid_field", "events"],
     [{ url: "https://hooks.example.com/", events: ["*"], secret: "mine" }, 400, "invalid_field", "secret"],
     [{ url: 42, events: ["*"] }, 400, "invalid_field", "url"],

@@ -3,7 +3,7 @@
 // same whatever standard_conforming_strings says, and the connection's encoding is UTF8; NUL,
 // the one character PostgreSQL text cannot hold, is refused here before anything is sent.
 
-import { JsonText } from "../json-text.ts";
+import { stringifyJson } from "../json-text.ts";
 
 export type SqlType = "text" | "uuid" | "json" | "jsonb" | "text[]" | "timestamptz" | "integer" | "boolean";
 
@@ -34,7 +34,10 @@ export function sqlLiteral(value: unknown, type: SqlType): string {
   }
 }
 
-/** A json argument's text: a JsonText's own text (order and numbers as the client wrote them), or JSON.stringify. */
+/**
+ * A json argument's text, with every JsonText in it as its own text (order and numbers as the
+ * client wrote them): a batch's items and a PATCH's changes carry metadata inside.
+ */
 export function jsonArgumentText(value: unknown): string {
-  return value instanceof JsonText ? value.text : JSON.stringify(value);
+  return stringifyJson(value);
 }

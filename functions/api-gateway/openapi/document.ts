@@ -3,7 +3,7 @@
 // request bodies, success bodies, every error status an operation can answer with the codes
 // possible at it (operation/pipeline.ts), headers (request id, rate limit, Retry-After,
 // Location, WWW-Authenticate), the bearer `wbk_` key with the scope each operation needs,
-// examples from the public doc, and the activity.created webhook. Nothing here is a second copy
+// examples from the public doc, and the activity webhooks. Nothing here is a second copy
 // of a rule: field rules come from the schemas, codes from ERROR_STATUS, limits and prefixes
 // from the modules that enforce them.
 
@@ -15,7 +15,12 @@ import { API_SCOPES, type Operation, type Resource, resourceOperations } from ".
 import { IDEMPOTENCY_KEY_HOURS, IDEMPOTENT_REPLAYED, IDEMPOTENT_REPLAYED_HEADER, isIdempotent } from "../operation/idempotency.ts";
 import { operationErrors } from "../operation/pipeline.ts";
 import { PUBLIC_PREFIX, RUNTIME_PREFIX } from "../public-path.ts";
-import { ActivityCreatedEventSchema, METADATA_MAX_BYTES } from "../routes/activities/schema.ts";
+import {
+  ActivityCreatedEventSchema,
+  ActivityDeletedEventSchema,
+  ActivityUpdatedEventSchema,
+  METADATA_MAX_BYTES,
+} from "../routes/activities/schema.ts";
 import { webhookEndpoints } from "../routes/webhook-endpoints/index.ts";
 import { MAX_ENDPOINTS_PER_WORKSPACE } from "../routes/webhook-endpoints/schema.ts";
 import { createSchemaConverter } from "./json-schema.ts";
@@ -109,7 +114,7 @@ const RATE_LIMIT_HEADERS = ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit
 
 const required = (name: keyof typeof HEADERS) => ({ ...HEADERS[name], required: true });
 
-const API_DESCRIPTION = `Record what happened — a call, an email, a meeting, a note, a completed task, an AI agent's action — so it shows on the contact's and the deal's timeline, and subscribe to \`activity.created\` webhooks.
+const API_DESCRIPTION = `Record what happened — a call, an email, a meeting, a note, a completed task, an AI agent's action — so it shows on the contact's and the deal's timeline, and subscribe to \`activity.created\`, \`activity.updated\` and \`activity.deleted\` webhooks.
 
 **Authentication.** Every \`/v1\` operation but this document takes an API key: \`Authorization: Bearer wbk_…\`. Keys carry scopes (${API_SCOPES.map((scope) => `\`${scope}\``).join(", ")}); each operation names the one it needs.
 
@@ -164,6 +169,9 @@ export function buildOpenApiDocument(resources: readonly Resource[]): OpenApiDoc
         : {}),
       responses: {
         [operation.success.status]: successResponse(operation, (schema) => converter.convert(schema, `${where} response`)),
+        ...(operation.success.noContent
+          ? { 204: successResponse({ ...operation, success: { status: 204, description: operation.success.noContent } }, () => ({})) }
+          : {}),
         ...Object.fromEntries(
           operationErrors(operation).map(([status, codes]) => [status, errorResponse(operation, status, codes, converter.convert(errorBody(codes), `${where} ${status}`))]),
         ),
@@ -177,7 +185,7 @@ export function buildOpenApiDocument(resources: readonly Resource[]): OpenApiDoc
     info: {
       title: "CRM activity API",
       version: "v1",
-      summary: "Record activities on CRM timelines; get activity.created webhooks.",
+      summary: "Record, update and delete activities on CRM timelines; get webhooks when they change.",
       description: API_DESCRIPTION,
       license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" },
     },
@@ -187,31 +195,7 @@ export function buildOpenApiDocument(resources: readonly Resource[]): OpenApiDoc
     ],
     tags: resources.map((resource) => resource.tag),
     paths,
-    webhooks: {
-      "activity.created": {
-        post: {
-          operationId: "activityCreatedWebhook",
-          summary: "activity.created",
-          description:
-            "Sent to each enabled endpoint subscribed to `activity.created` (or `*`) for every activity recorded, signed per " +
-            "Standard Webhooks: verify `webhook-signature` over `webhook-id`, `webhook-timestamp` and the raw body with the " +
-            "endpoint's `whsec_` secret (e.g. `new Webhook(secret).verify(body, headers)` from the `standardwebhooks` package). " +
-            `Delivery is at least once: deduplicate on \`webhook-id\`. Answer 2xx within ${DEFAULT_WEBHOOK_TIMEOUT_MS / 1000} s; anything else is retried.`,
-          tags: [webhookEndpoints.tag.name],
-          security: [],
-          parameters: [
-            parameter("header", "webhook-id", true, { type: "string", pattern: "^evt_" }, "The event id; the same on every retry."),
-            parameter("header", "webhook-timestamp", true, { type: "string", pattern: "^\\d+$" }, "Unix seconds of this attempt."),
-            parameter("header", "webhook-signature", true, { type: "string" }, "`v1,<base64 HMAC-SHA256>`, one per active secret, space-separated."),
-          ],
-          requestBody: {
-            required: true,
-            content: { "application/json": { schema: converter.convert(ActivityCreatedEventSchema, "activity.created webhook") } },
-          },
-          responses: { "200": { description: "Any 2xx acknowledges the delivery." } },
-        },
-      },
-    },
+    webhooks: Object.fromEntries(ACTIVITY_EVENTS.map((event) => [event.type, webhook(event, converter.convert(event.schema, `${event.type} webhook`))])),
     components: {
       securitySchemes: {
         [SECURITY_SCHEME]: {
@@ -277,5 +261,40 @@ function errorResponse(operation: Operation, status: ErrorStatus, codes: ErrorCo
     description: `${STATUS_TEXT[status]}:\n${list}`,
     headers,
     content: { "application/json": { schema } },
+  };
+}
+
+/** The webhooks an endpoint can subscribe to, in the order of EVENT_TYPES. */
+const ACTIVITY_EVENTS = [
+  { type: "activity.created", operationId: "activityCreatedWebhook", schema: ActivityCreatedEventSchema, when: "for every activity recorded (one per item of a batch, in order)" },
+  {
+    type: "activity.updated",
+    operationId: "activityUpdatedWebhook",
+    schema: ActivityUpdatedEventSchema,
+    when: "for every update that changed at least one field; `previous_attributes` holds the old values of exactly those fields",
+  },
+  { type: "activity.deleted", operationId: "activityDeletedWebhook", schema: ActivityDeletedEventSchema, when: "for every activity deleted, carrying it as it was" },
+] as const;
+
+function webhook(event: (typeof ACTIVITY_EVENTS)[number], schema: JsonSchema) {
+  return {
+    post: {
+      operationId: event.operationId,
+      summary: event.type,
+      description:
+        `Sent to each enabled endpoint subscribed to \`${event.type}\` (or \`*\`) ${event.when}. Signed per ` +
+        "Standard Webhooks: verify `webhook-signature` over `webhook-id`, `webhook-timestamp` and the raw body with the " +
+        "endpoint's `whsec_` secret (e.g. `new Webhook(secret).verify(body, headers)` from the `standardwebhooks` package). " +
+        `Delivery is at least once: deduplicate on \`webhook-id\`. Answer 2xx within ${DEFAULT_WEBHOOK_TIMEOUT_MS / 1000} s; anything else is retried.`,
+      tags: [webhookEndpoints.tag.name],
+      security: [],
+      parameters: [
+        parameter("header", "webhook-id", true, { type: "string", pattern: "^evt_" }, "The event id; the same on every retry."),
+        parameter("header", "webhook-timestamp", true, { type: "string", pattern: "^\\d+$" }, "Unix seconds of this attempt."),
+        parameter("header", "webhook-signature", true, { type: "string" }, "`v1,<base64 HMAC-SHA256>`, one per active secret, space-separated."),
+      ],
+      requestBody: { required: true, content: { "application/json": { schema } } },
+      responses: { "200": { description: "Any 2xx acknowledges the delivery." } },
+    },
   };
 }

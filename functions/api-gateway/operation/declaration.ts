@@ -57,6 +57,11 @@ export interface SuccessDeclaration<S extends v.GenericSchema> {
   /** A 201's Location: the handler gives the path under /v1, the pipeline adds the request's prefix. */
   location?: boolean;
   headers?: Record<string, ResponseHeader>;
+  /**
+   * When the operation may also succeed with 204 and no body, what that means (e.g. the key may
+   * not read what it changed). The handler answers it with a Response: `c.body(null, 204)`.
+   */
+  noContent?: string;
 }
 
 type Parsed<S> = [S] extends [never] ? undefined : S extends v.GenericSchema ? v.InferOutput<S> : undefined;

@@ -28,22 +28,29 @@ import { IDEMPOTENCY_ERRORS, IDEMPOTENT_REPLAYED_HEADER, isIdempotent } from "./
 import { readInput } from "./input.ts";
 
 /**
- * Registers each operation behind its stages, then, per path, a 405 (with Allow) for every
- * other method. Paths keep the order of first appearance; Allow lists the methods in the order
- * they are declared.
+ * Registers each operation behind its stages and, per path, a 405 (with Allow) for every other
+ * method. Paths without parameters come first, each with its 405, as OpenAPI matches a concrete
+ * path before a templated one: `GET /v1/activities/batch` is the batch path's 405, not an
+ * activity id. Paths otherwise keep the order of first appearance; Allow lists the methods in
+ * the order they are declared.
  */
 export function registerOperations(app: Hono<AppEnv>, operations: readonly Operation[]): void {
-  const methodsByPath = new Map<string, string[]>();
-  for (const operation of operations) {
-    const path = honoPath(operation.path);
-    const stages: MiddlewareHandler<AppEnv>[] = [
-      ...(operation.body ? [bodyLimit(operation.body.limitBytes)] : []),
-      ...(operation.scope ? [requireApiKey(), refusedKeys(), rateLimit()] : []),
-    ];
-    app.on(operation.method.toUpperCase(), [path], ...stages, runOperation(operation));
-    methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), operation.method.toUpperCase()]);
+  const byPath = new Map<string, Operation[]>();
+  for (const operation of operations) byPath.set(operation.path, [...(byPath.get(operation.path) ?? []), operation]);
+  const templated = (path: string) => path.includes("{");
+  const paths = [...byPath.keys()].sort((a, b) => Number(templated(a)) - Number(templated(b)));
+  for (const declared of paths) {
+    const path = honoPath(declared);
+    const pathOperations = byPath.get(declared)!;
+    for (const operation of pathOperations) {
+      const stages: MiddlewareHandler<AppEnv>[] = [
+        ...(operation.body ? [bodyLimit(operation.body.limitBytes)] : []),
+        ...(operation.scope ? [requireApiKey(), refusedKeys(), rateLimit()] : []),
+      ];
+      app.on(operation.method.toUpperCase(), [path], ...stages, runOperation(operation));
+    }
+    app.all(path, methodNotAllowed(pathOperations.map((operation) => operation.method.toUpperCase())));
   }
-  for (const [path, methods] of methodsByPath) app.all(path, methodNotAllowed(methods));
 }
 
 function runOperation(operation: Operation): Handler<AppEnv> {

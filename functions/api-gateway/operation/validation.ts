@@ -21,15 +21,26 @@ export function parseInput<S extends v.GenericSchema>(schema: S, input: unknown)
 }
 
 function issueToApiError(issue: v.GenericIssue): ApiError {
-  const param = issue.path?.map((item) => String(item.key)).join(".") || undefined;
+  const param = issue.path ? paramPath(issue.path) : undefined;
   if (issue.type === "strict_object" && issue.expected === "never") {
     return new ApiError("invalid_field", `Unknown field "${param}".`, { param });
   }
   const absent = issue.received === "undefined" && (issue.type === "strict_object" || issue.type === "object");
-  const nullRequired = issue.received === "null" && issue.kind === "schema" && issue.path?.length === 1;
+  // null where an object's field must be given (type, or `type` of a batch's item).
+  const nullRequired = issue.received === "null" && issue.kind === "schema" && issue.path?.at(-1)?.type === "object";
   if (absent || nullRequired) {
     return new ApiError("missing_required_field", `${param} is required.`, { param });
   }
   const code = typeof issue.requirement === "function" ? CODES.get(issue.requirement) : undefined;
   return new ApiError(code ?? "invalid_field", issue.message, { param });
+}
+
+/** A field's path as `param`: `activities[3].metadata` (object keys dotted, array indexes bracketed). */
+function paramPath(path: NonNullable<v.GenericIssue["path"]>): string | undefined {
+  let param = "";
+  for (const item of path) {
+    if (item.type === "array") param += `[${String(item.key)}]`;
+    else param += param === "" ? String(item.key) : `.${String(item.key)}`;
+  }
+  return param || undefined;
 }

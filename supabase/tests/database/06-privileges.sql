@@ -58,7 +58,12 @@ select set_eq(
     -- webhooks: each checks the key's workspace and scope
     'app_private.issue_webhook_secret(uuid)',
     'app_private.webhook_delivery_in_flight(uuid)',
-    'app_private.poke_webhook_dispatcher_with_key()'
+    'app_private.poke_webhook_dispatcher_with_key()',
+    -- activities: PostgreSQL applies SELECT policies to an UPDATE's or DELETE's WHERE, so a
+    -- write-only key could change nothing under RLS; these two change one row of the key's own
+    -- workspace (taken from the key, never an argument) and show nothing to a key that may not read
+    'app_private.change_activity_row(uuid,json)',
+    'app_private.delete_activity_row(uuid)'
   ],
   'anon may execute exactly the reviewed SECURITY DEFINER functions of api, app, app_private and admin');
 select is_empty(

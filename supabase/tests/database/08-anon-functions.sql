@@ -20,6 +20,9 @@ select set_eq(
     'api.create_activity(text,text,text,uuid,uuid,text,text,text,json)',
     'api.get_activity(uuid)',
     'api.list_activities(uuid,uuid,text,text,text[],timestamp with time zone,timestamp with time zone,integer,uuid,text)',
+    'api.create_activities(json)',
+    'api.update_activity(uuid,json)',
+    'api.delete_activity(uuid)',
     'api.create_webhook_endpoint(text,text[],text)',
     'api.list_webhook_endpoints(integer,uuid)',
     'api.get_webhook_endpoint(uuid)',
@@ -42,6 +45,9 @@ select set_eq(
     'app_private.issue_webhook_secret(uuid)',
     'app_private.webhook_delivery_in_flight(uuid)',
     'app_private.poke_webhook_dispatcher_with_key()',
+    -- activities a write-only key changes or deletes (SECURITY DEFINER: see 06-privileges.sql)
+    'app_private.change_activity_row(uuid,json)',
+    'app_private.delete_activity_row(uuid)',
     -- pure helpers running as the caller: JSON shapes, field checks, error raising
     'app_private.activity_json(app.activities)',
     'app_private.activity_field_problem(text,text,text,text,text,text,json)',
@@ -55,7 +61,10 @@ select set_eq(
     'app_private.check_webhook_endpoint_fields(text,text[],text)',
     'app_private.raise_invalid(text,text,text)',
     'app_private.request_idempotency_key()',
-    'app_private.raise_endpoint_not_found(uuid,text)'
+    'app_private.raise_endpoint_not_found(uuid,text)',
+    'app_private.activity_fields_problem(text,text,text,text,text,text,text,text,json)',
+    'app_private.unknown_activity_field(json)',
+    'app_private.raise_activity_not_found(uuid)'
   ],
   'anon may execute exactly the reviewed functions (outside pg_catalog, auth and extensions)');
 

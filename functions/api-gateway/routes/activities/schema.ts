@@ -260,10 +260,32 @@ export type Activity = v.InferOutput<typeof ActivitySchema>;
 export const ActivityResponseSchema = v.strictObject({ data: v.strictObject({ activity: ActivitySchema }) });
 export type ActivityResponse = v.InferOutput<typeof ActivityResponseSchema>;
 
+const eventTimestamp = (about: string) => v.pipe(v.string(), v.metadata({ format: "date-time", description: `${about}: UTC, to the millisecond.` }));
+
 /** The `activity.created` webhook's body (built by the database trigger that queues the event). */
 export const ActivityCreatedEventSchema = v.strictObject({
   type: v.literal("activity.created"),
-  timestamp: v.pipe(v.string(), v.metadata({ format: "date-time", description: "When the activity was recorded: UTC, to the millisecond." })),
+  timestamp: eventTimestamp("When the activity was recorded"),
+  data: v.strictObject({ activity: ActivitySchema }),
+});
+
+/** The `activity.updated` webhook's body: the activity now, and the old values of what changed (Stripe's convention). */
+export const ActivityUpdatedEventSchema = v.strictObject({
+  type: v.literal("activity.updated"),
+  timestamp: eventTimestamp("When the activity was changed"),
+  data: v.strictObject({
+    activity: ActivitySchema,
+    previous_attributes: v.pipe(
+      v.partial(v.omit(ActivitySchema, ["id", "created_by_user_id", "created_date"])),
+      v.description("The old values of exactly the fields that changed (at least one), as the API showed them."),
+    ),
+  }),
+});
+
+/** The `activity.deleted` webhook's body: the activity as it was. */
+export const ActivityDeletedEventSchema = v.strictObject({
+  type: v.literal("activity.deleted"),
+  timestamp: eventTimestamp("When the activity was deleted"),
   data: v.strictObject({ activity: ActivitySchema }),
 });
 

@@ -26,7 +26,7 @@ import {
 import { updateWebhookEndpoint } from "./update.ts";
 
 export const webhookEndpoints: Resource = {
-  tag: { name: "Webhook endpoints", description: "Where `activity.created` events are sent, and what was sent there." },
+  tag: { name: "Webhook endpoints", description: "Where activity events (`activity.created`, `activity.updated`, `activity.deleted`) are sent, and what was sent there." },
   operations: [
     listWebhookEndpoints,
     createWebhookEndpoint,

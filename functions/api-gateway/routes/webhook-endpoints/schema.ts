@@ -7,7 +7,7 @@ import * as v from "valibot";
 import { issuedId, type ResourceId, resourceId } from "../../operation/resource-id.ts";
 import { isStorableText, UTC_SECOND } from "../activities/schema.ts";
 
-export const EVENT_TYPES = ["activity.created"] as const;
+export const EVENT_TYPES = ["activity.created", "activity.updated", "activity.deleted"] as const;
 export const URL_MAX_LENGTH = 2048;
 export const DESCRIPTION_MAX_LENGTH = 500;
 export const MAX_EVENTS = 16;
