@@ -258,8 +258,10 @@ export function describeActivityChangesContract(name: string, target: () => Cont
       const large = { activities: Array.from({ length: 100 }, () => ({ type: "note", description })) };
       expect(new TextEncoder().encode(JSON.stringify(large)).byteLength).toBeGreaterThan(bodyLimitBytes);
       expect(batchBodyLimit(bodyLimitBytes)).toBeGreaterThan(100 * 270_000);
-      await expectError(await send("POST", "/v1/activities", key, { type: "note", description: "🙂".repeat(Math.ceil(bodyLimitBytes / 4)) }), 413, "payload_too_large");
+      // The batch first: a 413 answered before its body was read ends that connection, and a
+      // client that reuses it for the next request may see the reset (workerd, now and then).
       expect((await batch(key, large)).status).toBe(201);
+      await expectError(await send("POST", "/v1/activities", key, { type: "note", description: "🙂".repeat(Math.ceil(bodyLimitBytes / 4)) }), 413, "payload_too_large");
       // Past the batch's own limit (~28 MB) is 413 too: checked in-process (in-process-pglite.test.ts),
       // where sending that much cannot end in a connection reset instead of the answer.
     });
