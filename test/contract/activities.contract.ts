@@ -6,13 +6,12 @@
 // body), so an undocumented status or field fails the run.
 
 import { describe, expect, test } from "vitest";
-import type { OpenApiDocument } from "../../functions/api-gateway/openapi/document.ts";
 import { DEMO_CONTACT_ID, DEMO_DEAL_ID, DEMO_USER_ID, DEMO_WORKSPACE_ID } from "../../functions/_node/demo-seed.ts";
 import type { ActivityResponse } from "../../functions/api-gateway/routes/activities/schema.ts";
 import { apiDocument } from "../../functions/api-gateway/routes/index.ts";
 import type { ErrorBody } from "../../functions/_shared/errors.ts";
 import type { Fixtures, Workspace } from "../support/fixtures.ts";
-import { checkingResponses } from "../support/openapi-responses.ts";
+import { checkedAgainstServedDocument } from "../support/openapi-responses.ts";
 
 export interface ContractTarget {
   /** Sends a request to the API; `path` starts at the host root (e.g. "/v1/activities"). */
@@ -48,16 +47,7 @@ export interface ContractOptions {
 export function describeActivitiesContract(name: string, target: () => ContractTarget, options: ContractOptions = {}): void {
   const { concurrentTransactions = true } = options;
   /** target().request, checked against the document the target itself serves. */
-  const checked = new WeakMap<ContractTarget, ContractTarget["request"]>();
-  const request: ContractTarget["request"] = (path, init) => {
-    const current = target();
-    let send = checked.get(current);
-    if (!send) {
-      send = checkingResponses(current.request, async () => (await (await current.request("/v1/openapi.json")).json()) as OpenApiDocument);
-      checked.set(current, send);
-    }
-    return send(path, init);
-  };
+  const request: ContractTarget["request"] = checkedAgainstServedDocument(target);
 
   const post = (key: string | null, body: unknown, init: RequestInit & { path?: string } = {}) =>
     request(init.path ?? "/v1/activities", {

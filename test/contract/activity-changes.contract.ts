@@ -7,12 +7,11 @@
 
 import { describe, expect, test } from "vitest";
 import type { ErrorBody } from "../../functions/_shared/errors.ts";
-import type { OpenApiDocument } from "../../functions/api-gateway/openapi/document.ts";
 import type { BatchResponse } from "../../functions/api-gateway/routes/activities/change-schema.ts";
 import { batchBodyLimit } from "../../functions/api-gateway/routes/activities/change-schema.ts";
 import type { Activity, ActivityResponse } from "../../functions/api-gateway/routes/activities/schema.ts";
 import type { Workspace } from "../support/fixtures.ts";
-import { checkingResponses } from "../support/openapi-responses.ts";
+import { checkedAgainstServedDocument } from "../support/openapi-responses.ts";
 import type { ContractTarget } from "./activities.contract.ts";
 
 const ACTIVITY_KEYS = [
@@ -26,16 +25,8 @@ interface QueuedEvent {
 }
 
 export function describeActivityChangesContract(name: string, target: () => ContractTarget): void {
-  const checked = new WeakMap<ContractTarget, ContractTarget["request"]>();
-  const request: ContractTarget["request"] = (path, init) => {
-    const current = target();
-    let send = checked.get(current);
-    if (!send) {
-      send = checkingResponses(current.request, async () => (await (await current.request("/v1/openapi.json")).json()) as OpenApiDocument);
-      checked.set(current, send);
-    }
-    return send(path, init);
-  };
+  /** target().request, checked against the document the target itself serves. */
+  const request: ContractTarget["request"] = checkedAgainstServedDocument(target);
 
   const send = (method: string, path: string, key: string | null, body?: unknown) =>
     request(path, {

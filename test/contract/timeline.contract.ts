@@ -5,12 +5,11 @@
 // document the target serves.
 
 import { describe, expect, test } from "vitest";
-import type { OpenApiDocument } from "../../functions/api-gateway/openapi/document.ts";
 import type { ActivityResponse } from "../../functions/api-gateway/routes/activities/schema.ts";
 import type { ActivityList } from "../../functions/api-gateway/routes/activities/timeline.ts";
 import type { ErrorBody } from "../../functions/_shared/errors.ts";
 import type { Workspace } from "../support/fixtures.ts";
-import { checkingResponses } from "../support/openapi-responses.ts";
+import { checkedAgainstServedDocument } from "../support/openapi-responses.ts";
 import type { ContractTarget } from "./activities.contract.ts";
 
 const at = (seconds: number) => new Date(Date.UTC(2026, 3, 17, 14, 0, seconds)).toISOString();
@@ -20,16 +19,8 @@ const newestFirst = (rows: Array<{ id: string; createdAt: string }>) =>
   [...rows].sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1)).map((row) => row.id);
 
 export function describeTimelineContract(name: string, target: () => ContractTarget): void {
-  const checked = new WeakMap<ContractTarget, ContractTarget["request"]>();
-  const request: ContractTarget["request"] = (path, init) => {
-    const current = target();
-    let send = checked.get(current);
-    if (!send) {
-      send = checkingResponses(current.request, async () => (await (await current.request("/v1/openapi.json")).json()) as OpenApiDocument);
-      checked.set(current, send);
-    }
-    return send(path, init);
-  };
+  /** target().request, checked against the document the target itself serves. */
+  const request: ContractTarget["request"] = checkedAgainstServedDocument(target);
   const get = (key: string | null, path: string) => request(path, { headers: key === null ? {} : { Authorization: `Bearer ${key}` } });
 
   async function list(key: string, path: string): Promise<ActivityList> {

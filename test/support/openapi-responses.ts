@@ -152,3 +152,20 @@ export function checkingResponses(request: RequestFunction, document: OpenApiDoc
     return response;
   };
 }
+
+/**
+ * The contract suites' `request`: the current target's request (targets are made in beforeAll,
+ * hence the getter), every response checked against the document that very target serves.
+ */
+export function checkedAgainstServedDocument<T extends { request: RequestFunction }>(target: () => T): RequestFunction {
+  const checked = new WeakMap<T, RequestFunction>();
+  return (path, init) => {
+    const current = target();
+    let send = checked.get(current);
+    if (!send) {
+      send = checkingResponses(current.request, async () => (await (await current.request("/v1/openapi.json")).json()) as OpenApiDocument);
+      checked.set(current, send);
+    }
+    return send(path, init);
+  };
+}
