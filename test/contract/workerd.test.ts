@@ -72,7 +72,10 @@ function workerdTarget(name: string, prefix: string, expectedDataPath: RegExp, s
       });
       const base = await miniflare.ready;
       target = {
-        request: (path, init) => fetch(new URL(path, base), init),
+        // workerd answers a body over the limit (413) without reading it, then resets the
+        // connection; a client that reuses that connection for its next request may get the
+        // reset instead of an answer. Large bodies therefore go on a connection of their own.
+        request: (path, init) => fetch(new URL(path, base), closingAfterLargeBody(init)),
         fixtures: new Fixtures(database.admin),
         rateLimitRequests: Number(LIMITS.RATE_LIMIT_REQUESTS),
         bodyLimitBytes: Number(LIMITS.BODY_LIMIT_BYTES),
@@ -176,3 +179,12 @@ describe("workerd with a bad configuration", () => {
     }
   });
 });
+
+/** `init` with `Connection: close` when its body is large (see the workerd target's request). */
+function closingAfterLargeBody(init: RequestInit | undefined): RequestInit | undefined {
+  const body = init?.body;
+  if (typeof body !== "string" || body.length < 256 * 1024) return init;
+  const headers = new Headers(init?.headers);
+  headers.set("connection", "close");
+  return { ...init, headers };
+}

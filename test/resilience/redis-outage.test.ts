@@ -86,6 +86,17 @@ describe.skipIf(skip)("Redis outage under the Upstash limiter", () => {
     for (let i = 0; i < LIMIT + 10; i++) statuses.push((await post(api, key)).status);
     return { created: statuses.filter((s) => s === 201).length, limited: statuses.filter((s) => s === 429).length, other: statuses.filter((s) => s !== 201 && s !== 429) };
   };
+  /**
+   * The burst was limited: at most one over LIMIT (a burst that straddles the edge of a window
+   * meets the sliding window's estimate of the previous window, which Upstash rounds down) and
+   * the rest 429, nothing else.
+   */
+  const expectLimited = (burstResult: Awaited<ReturnType<typeof burst>>) => {
+    expect(burstResult.other).toEqual([]);
+    expect(burstResult.created).toBeGreaterThanOrEqual(LIMIT);
+    expect(burstResult.created).toBeLessThanOrEqual(LIMIT + 1);
+    expect(burstResult.created + burstResult.limited).toBe(LIMIT + 10);
+  };
   const p99 = (result: Awaited<ReturnType<typeof phase>>) => quantile(result.outcomes.map((o) => o.latencyMs), 0.99);
   let normalP99 = 0;
 
@@ -95,7 +106,7 @@ describe.skipIf(skip)("Redis outage under the Upstash limiter", () => {
     const limited = await burst(openApi);
     Object.assign(figures, { normal: { requests: PHASE_REQUESTS, statuses: result.byStatus, p50_ms: round(quantile(result.outcomes.map((o) => o.latencyMs), 0.5)), p99_ms: round(normalP99) }, normal_burst: limited });
     expect(result.byStatus).toEqual({ 201: PHASE_REQUESTS });
-    expect(limited).toEqual({ created: LIMIT, limited: 10, other: [] });
+    expectLimited(limited);
   });
 
   test("Redis stopped mid-run: fail-open requests proceed within the bound, fail-closed ones get 503", async () => {
@@ -152,7 +163,7 @@ describe.skipIf(skip)("Redis outage under the Upstash limiter", () => {
     });
     expect(resumedMs).toBeLessThan(10_000);
     expect(after.byStatus).toEqual({ 201: PHASE_REQUESTS });
-    expect(limited).toEqual({ created: LIMIT, limited: 10, other: [] });
+    expectLimited(limited);
   });
 
   test("Redis frozen (accepts, never answers): requests wait at most the limiter's timeout", async () => {
