@@ -12,6 +12,7 @@ import { batchBodyLimit } from "../../functions/api-gateway/routes/activities/ch
 import type { Activity, ActivityResponse } from "../../functions/api-gateway/routes/activities/schema.ts";
 import type { Workspace } from "../support/fixtures.ts";
 import { checkedAgainstServedDocument } from "../support/openapi-responses.ts";
+import { expectApiError } from "./expect-error.ts";
 import type { ContractTarget } from "./activities.contract.ts";
 
 const ACTIVITY_KEYS = [
@@ -53,16 +54,7 @@ export function describeActivityChangesContract(name: string, target: () => Cont
     return ((await response.json()) as ActivityResponse).data.activity;
   }
 
-  async function expectError(response: Response, status: number, code: string, param?: string): Promise<ErrorBody> {
-    const text = await response.text();
-    expect(response.status, text).toBe(status);
-    const body = JSON.parse(text) as ErrorBody;
-    expect(body.error.code).toBe(code);
-    expect(body.error.request_id).toMatch(/^req_[0-9a-f]{32}$/);
-    if (param === undefined) expect(body.error).not.toHaveProperty("param");
-    else expect(body.error.param).toBe(param);
-    return body;
-  }
+  const expectError = expectApiError;
 
   /** The stored activity as the owner sees it through the API's own shape, or null when gone. */
   async function stored(id: string): Promise<Record<string, unknown> | null> {

@@ -10,6 +10,7 @@ import type { ActivityList } from "../../functions/api-gateway/routes/activities
 import type { ErrorBody } from "../../functions/_shared/errors.ts";
 import type { Workspace } from "../support/fixtures.ts";
 import { checkedAgainstServedDocument } from "../support/openapi-responses.ts";
+import { expectApiError } from "./expect-error.ts";
 import type { ContractTarget } from "./activities.contract.ts";
 
 const at = (seconds: number) => new Date(Date.UTC(2026, 3, 17, 14, 0, seconds)).toISOString();
@@ -47,16 +48,7 @@ export function describeTimelineContract(name: string, target: () => ContractTar
     return pages;
   }
 
-  async function expectError(response: Response, status: number, code: string, param?: string): Promise<ErrorBody> {
-    const text = await response.text();
-    expect(response.status, text).toBe(status);
-    const body = JSON.parse(text) as ErrorBody;
-    expect(body.error.code).toBe(code);
-    expect(body.error.request_id).toMatch(/^req_[0-9a-f]{32}$/);
-    if (param === undefined) expect(body.error).not.toHaveProperty("param");
-    else expect(body.error.param).toBe(param);
-    return body;
-  }
+  const expectError = expectApiError;
 
   const post = async (key: string, body: unknown) => {
     const response = await request("/v1/activities", {
