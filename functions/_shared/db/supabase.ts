@@ -78,8 +78,9 @@ export function createSupabaseDatabase(options: SupabaseDatabaseOptions): Databa
     headers.delete(CALL_HEADER);
     const response = await baseFetch(input, { ...init, headers, body: call.body });
     if (!response.ok) return response;
+    // The answer is ours to parse (rpc() below); postgrest-js gets a body it parses for nothing.
     call.answer = await response.text();
-    return new Response(call.answer, { status: response.status, statusText: response.statusText, headers: response.headers });
+    return new Response("null", { status: response.status, statusText: response.statusText, headers: response.headers });
   };
   const client = createClient(options.url, options.key, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
@@ -98,12 +99,13 @@ export function createSupabaseDatabase(options: SupabaseDatabaseOptions): Databa
       const call: PendingCall = { body: stringifyJson(request.args) };
       pending.set(id, call);
       try {
-        let rpc = api.rpc(request.fn, request.args).setHeader("x-api-key", request.apiKey).setHeader(CALL_HEADER, id);
+        // The body postgrest-js would serialise is replaced by call.body (keepingFetch), so it gets none.
+        let rpc = api.rpc(request.fn, {}).setHeader("x-api-key", request.apiKey).setHeader(CALL_HEADER, id);
         // PostgREST hands every request header to SQL (request.headers, lower-cased names).
         if (request.idempotencyKey !== undefined) rpc = rpc.setHeader("idempotency-key", request.idempotencyKey);
-        const { data, error, status } = await rpc.abortSignal(AbortSignal.timeout(timeoutMs)).retry(false);
+        const { error, status } = await rpc.abortSignal(AbortSignal.timeout(timeoutMs)).retry(false);
         if (error) throw fromPostgrest(error, status, options.keyFrom);
-        return call.answer === undefined || call.answer === "" ? data : parseRpcResult(call.answer);
+        return call.answer ? parseRpcResult(call.answer) : null;
       } finally {
         pending.delete(id);
       }
