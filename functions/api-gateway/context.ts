@@ -16,6 +16,8 @@ export interface AppVariables {
   workspaceId: string;
   /** What the database said of the key, for the refused-key limit (middleware/refused-keys.ts). */
   keyVerdict: KeyVerdict;
+  /** The request's parsed Idempotency-Key, when its operation takes one (set by the pipeline, sent by callRpc). */
+  idempotencyKey: string;
   /** The database answered a stored result for the request's Idempotency-Key. */
   idempotentReplayed: boolean;
   /** The error code of a failed request, for the request log. */

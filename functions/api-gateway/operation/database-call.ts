@@ -13,17 +13,13 @@ import type { AppEnv } from "../context.ts";
 
 /**
  * `args` are named; an absent (undefined) one takes the function's default. Resolves to its JSON
- * result. `idempotencyKey`: the request's parsed Idempotency-Key, for a function that consults it.
+ * result. The request's Idempotency-Key, where its operation takes one, goes along (the pipeline
+ * parsed it).
  */
-export async function callRpc<T>(
-  c: Context<AppEnv>,
-  fn: RpcName,
-  args: Record<string, unknown>,
-  options: { idempotencyKey?: string | undefined } = {},
-): Promise<T> {
+export async function callRpc<T>(c: Context<AppEnv>, fn: RpcName, args: Record<string, unknown>): Promise<T> {
   const { services, apiKey } = c.var;
   const readOnly = c.req.method === "GET" || c.req.method === "HEAD";
-  const idempotencyKey = readOnly ? undefined : options.idempotencyKey;
+  const idempotencyKey = readOnly ? undefined : c.var.idempotencyKey;
   let result: { workspace_id: string; idempotent_replayed?: boolean } & T;
   try {
     result = (await services.db.rpc({ fn, args, apiKey, readOnly, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) })) as typeof result;

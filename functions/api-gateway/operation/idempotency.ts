@@ -1,5 +1,5 @@
 // Idempotent POSTs (issue 9, Stripe's semantics). An operation that creates something declares
-// `headers: IdempotencyHeaders` and passes the parsed key to callRpc; the database decides the
+// `headers: IdempotencyHeaders`; the pipeline hands the parsed key to callRpc; the database decides the
 // rest in the write's own transaction (supabase/migrations/20261202140500_idempotency_keys.sql):
 // a repeat with the same key and request answers the first result again, marked
 // `idempotent_replayed`, which callRpc notes and the pipeline answers as `Idempotent-Replayed:

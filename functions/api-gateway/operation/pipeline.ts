@@ -24,7 +24,7 @@ import { rateLimit } from "../middleware/rate-limit.ts";
 import { refusedKeys } from "../middleware/refused-keys.ts";
 import { publicPrefix } from "../public-path.ts";
 import type { ErrorTable, Operation, Reply } from "./declaration.ts";
-import { IDEMPOTENCY_ERRORS, IDEMPOTENT_REPLAYED_HEADER, isIdempotent } from "./idempotency.ts";
+import { IDEMPOTENCY_ERRORS, IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, isIdempotent } from "./idempotency.ts";
 import { readInput } from "./input.ts";
 
 /**
@@ -55,7 +55,11 @@ export function registerOperations(app: Hono<AppEnv>, operations: readonly Opera
 
 function runOperation(operation: Operation): Handler<AppEnv> {
   return async function operationHandler(c) {
-    const reply = await operation.handler(readInput(operation, c), c);
+    const input = readInput(operation, c);
+    // The operation's one database call (callRpc) takes the key to SQL; no handler passes it.
+    const idempotencyKey = isIdempotent(operation) ? (input.headers as Record<string, string | undefined>)[IDEMPOTENCY_KEY_HEADER] : undefined;
+    if (idempotencyKey !== undefined) c.set("idempotencyKey", idempotencyKey);
+    const reply = await operation.handler(input, c);
     return reply instanceof Response ? reply : send(c, operation, reply);
   };
 }

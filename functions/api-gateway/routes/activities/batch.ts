@@ -7,7 +7,7 @@
 
 import { callRpc } from "../../operation/database-call.ts";
 import { defineOperation } from "../../operation/declaration.ts";
-import { IDEMPOTENCY_KEY_HEADER, IdempotencyHeaders } from "../../operation/idempotency.ts";
+import { IdempotencyHeaders } from "../../operation/idempotency.ts";
 import { BATCH_EXAMPLE, BATCH_MAX_ITEMS, BatchCreateBody, batchBodyLimit, BatchResponseSchema } from "./change-schema.ts";
 import { type Activity, ACTIVITY_RESPONSE_EXAMPLE } from "./schema.ts";
 
@@ -37,10 +37,8 @@ export const createActivities = defineOperation({
     400: ["missing_required_field", "metadata_too_large"],
     404: ["contact_not_found", "deal_not_found"],
   },
-  async handler({ body, headers }, c) {
-    const { activities } = await callRpc<{ activities: Activity[] }>(c, "create_activities", { activities: body.activities }, {
-      idempotencyKey: headers[IDEMPOTENCY_KEY_HEADER],
-    });
+  async handler({ body }, c) {
+    const { activities } = await callRpc<{ activities: Activity[] }>(c, "create_activities", { activities: body.activities });
     return { body: { data: { activities } } };
   },
 });

@@ -5,7 +5,7 @@
 
 import { callRpc } from "../../operation/database-call.ts";
 import { defineOperation } from "../../operation/declaration.ts";
-import { IDEMPOTENCY_KEY_HEADER, IdempotencyHeaders } from "../../operation/idempotency.ts";
+import { IdempotencyHeaders } from "../../operation/idempotency.ts";
 import { type Activity, ACTIVITY_RESPONSE_EXAMPLE, ActivityResponseSchema, CREATE_ACTIVITY_EXAMPLE, CreateActivityBody } from "./schema.ts";
 
 export const createActivity = defineOperation({
@@ -34,10 +34,8 @@ export const createActivity = defineOperation({
     400: ["missing_required_field", "metadata_too_large"],
     404: ["contact_not_found", "deal_not_found"],
   },
-  async handler({ body, headers }, c) {
-    const { activity } = await callRpc<{ activity: Activity }>(c, "create_activity", body, {
-      idempotencyKey: headers[IDEMPOTENCY_KEY_HEADER],
-    });
+  async handler({ body }, c) {
+    const { activity } = await callRpc<{ activity: Activity }>(c, "create_activity", body);
     return { body: { data: { activity } }, location: `/v1/activities/${activity.id}` };
   },
 });

@@ -3,7 +3,7 @@
 
 import { callRpc } from "../../operation/database-call.ts";
 import { defineOperation } from "../../operation/declaration.ts";
-import { IDEMPOTENCY_KEY_HEADER, IdempotencyHeaders } from "../../operation/idempotency.ts";
+import { IdempotencyHeaders } from "../../operation/idempotency.ts";
 import { requireAllowedUrl } from "./allowed-url.ts";
 import {
   CREATE_WEBHOOK_ENDPOINT_EXAMPLE,
@@ -34,13 +34,12 @@ export const createWebhookEndpoint = defineOperation({
     location: true,
   },
   errors: { 400: ["missing_required_field"], 409: ["webhook_endpoint_limit_reached"] },
-  async handler({ body, headers }, c) {
+  async handler({ body }, c) {
     await requireAllowedUrl(c, body.url);
     const { webhook_endpoint } = await callRpc<{ webhook_endpoint: WebhookEndpointWithSecret }>(
       c,
       "create_webhook_endpoint",
       { url: body.url, events: body.events, description: body.description ?? undefined },
-      { idempotencyKey: headers[IDEMPOTENCY_KEY_HEADER] },
     );
     return { body: { data: { webhook_endpoint } }, location: `/v1/webhook_endpoints/${webhook_endpoint.id}` };
   },

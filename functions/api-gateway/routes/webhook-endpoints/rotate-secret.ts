@@ -4,7 +4,7 @@
 
 import { callRpc } from "../../operation/database-call.ts";
 import { defineOperation } from "../../operation/declaration.ts";
-import { IDEMPOTENCY_KEY_HEADER, IdempotencyHeaders } from "../../operation/idempotency.ts";
+import { IdempotencyHeaders } from "../../operation/idempotency.ts";
 import { EndpointId, type WebhookEndpointWithSecret, WebhookEndpointWithSecretResponseSchema } from "./schema.ts";
 
 export const rotateWebhookEndpointSecret = defineOperation({
@@ -22,12 +22,11 @@ export const rotateWebhookEndpointSecret = defineOperation({
   headers: IdempotencyHeaders,
   success: { status: 200, description: "The endpoint with its new secret.", schema: WebhookEndpointWithSecretResponseSchema },
   errors: { 404: ["webhook_endpoint_not_found"] },
-  async handler({ params, headers }, c) {
+  async handler({ params }, c) {
     const { webhook_endpoint } = await callRpc<{ webhook_endpoint: WebhookEndpointWithSecret }>(
       c,
       "rotate_webhook_endpoint_secret",
       { id: params.id },
-      { idempotencyKey: headers[IDEMPOTENCY_KEY_HEADER] },
     );
     return { body: { data: { webhook_endpoint } } };
   },
