@@ -1,7 +1,8 @@
 -- The helpers every pgTAP file in supabase/tests/database uses, created once per test database by
 -- the runner (test/database/pgtap.test.ts) before the files run, the way basejump's suites get
--- `tests.authenticate_as`: name a test key, create it, act as it the way PostgREST does, and read
--- how a statement was refused. Only the test database has this schema; no migration creates it.
+-- `tests.authenticate_as`: create the two-workspace fixture, name a test key, create it, act as it
+-- the way PostgREST does, and read how a statement was refused. Only the test database has this
+-- schema; no migration creates it.
 create schema tests;
 -- The files call these after switching to anon (or another API role).
 grant usage on schema tests to public;
@@ -28,6 +29,18 @@ create procedure tests.use_key(label text) language plpgsql as $$
 begin
   call tests.use_raw_key(tests.key_text(label));
 end
+$$;
+
+-- The two-workspace fixture, as the owner: workspace A (a0…) with its member a1…, workspace B
+-- (b0…) with its member b1… — the ids the files share (first digit = workspace, second = kind) and
+-- tests.create_key's defaults. A file adds its own contacts, deals, activities and keys after it.
+create procedure tests.create_workspaces_a_and_b() language sql as $$
+  insert into app.workspaces (id, name) values
+    ('a0000000-0000-4000-8000-000000000000', 'Workspace A'),
+    ('b0000000-0000-4000-8000-000000000000', 'Workspace B');
+  insert into app.workspace_members (workspace_id, user_id) values
+    ('a0000000-0000-4000-8000-000000000000', 'a1000000-0000-4000-8000-000000000000'),
+    ('b0000000-0000-4000-8000-000000000000', 'b1000000-0000-4000-8000-000000000000');
 $$;
 
 -- A test key named by its label, as an operator creates one. Workspace and user default to the

@@ -8,12 +8,8 @@ select plan(35);
 -- Fixture, as the owner: two workspaces with the same kinds of rows. Ids: first digit =
 -- workspace (a or b; "ab" = a user who belongs to both), second = kind
 -- (0 workspace, 1 user, 2 contact, 3 deal, 4 activity).
-insert into app.workspaces (id, name) values
-  ('a0000000-0000-4000-8000-000000000000', 'Workspace A'),
-  ('b0000000-0000-4000-8000-000000000000', 'Workspace B');
+call tests.create_workspaces_a_and_b();
 insert into app.workspace_members (workspace_id, user_id) values
-  ('a0000000-0000-4000-8000-000000000000', 'a1000000-0000-4000-8000-000000000000'),
-  ('b0000000-0000-4000-8000-000000000000', 'b1000000-0000-4000-8000-000000000000'),
   ('a0000000-0000-4000-8000-000000000000', 'ab100000-0000-4000-8000-000000000000'),
   ('b0000000-0000-4000-8000-000000000000', 'ab100000-0000-4000-8000-000000000000');
 insert into app.contacts (id, workspace_id, name, email) values

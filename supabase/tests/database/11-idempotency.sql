@@ -7,12 +7,7 @@ select plan(37);
 
 -- Fixture, as the owner: workspace A (a key that writes activities and webhooks, one that reads
 -- only), workspace B with a key.
-insert into app.workspaces (id, name) values
-  ('a0000000-0000-4000-8000-000000000000', 'Workspace A'),
-  ('b0000000-0000-4000-8000-000000000000', 'Workspace B');
-insert into app.workspace_members (workspace_id, user_id) values
-  ('a0000000-0000-4000-8000-000000000000', 'a1000000-0000-4000-8000-000000000000'),
-  ('b0000000-0000-4000-8000-000000000000', 'b1000000-0000-4000-8000-000000000000');
+call tests.create_workspaces_a_and_b();
 do $$ begin
   perform tests.create_key('a', array['activities:write', 'webhooks:write']);
   perform tests.create_key('b', array['activities:write'], 'b0000000-0000-4000-8000-000000000000',

@@ -8,12 +8,7 @@ select plan(32);
 
 -- Fixture, as the owner (ids as in 03-tenant-isolation: first digit = workspace, second = kind:
 -- 0 workspace, 1 user, 2 contact, 3 deal, 4 activity). A has three activities at known times.
-insert into app.workspaces (id, name) values
-  ('a0000000-0000-4000-8000-000000000000', 'Workspace A'),
-  ('b0000000-0000-4000-8000-000000000000', 'Workspace B');
-insert into app.workspace_members (workspace_id, user_id) values
-  ('a0000000-0000-4000-8000-000000000000', 'a1000000-0000-4000-8000-000000000000'),
-  ('b0000000-0000-4000-8000-000000000000', 'b1000000-0000-4000-8000-000000000000');
+call tests.create_workspaces_a_and_b();
 insert into app.contacts (id, workspace_id, name) values
   ('a2000000-0000-4000-8000-000000000000', 'a0000000-0000-4000-8000-000000000000', 'Ann'),
   ('a2000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000000', 'Ann without activities'),

@@ -10,12 +10,7 @@ select plan(42);
 
 -- Fixture, as the owner. Ids: first digit = workspace (a or b), second = kind (0 workspace,
 -- 1 user, 2 contact, 3 deal, 4 activity).
-insert into app.workspaces (id, name) values
-  ('a0000000-0000-4000-8000-000000000000', 'Workspace A'),
-  ('b0000000-0000-4000-8000-000000000000', 'Workspace B');
-insert into app.workspace_members (workspace_id, user_id) values
-  ('a0000000-0000-4000-8000-000000000000', 'a1000000-0000-4000-8000-000000000000'),
-  ('b0000000-0000-4000-8000-000000000000', 'b1000000-0000-4000-8000-000000000000');
+call tests.create_workspaces_a_and_b();
 insert into app.contacts (id, workspace_id, name) values
   ('a2000000-0000-4000-8000-000000000000', 'a0000000-0000-4000-8000-000000000000', 'Ann'),
   ('b2000000-0000-4000-8000-000000000000', 'b0000000-0000-4000-8000-000000000000', 'Bob');
