@@ -14,11 +14,11 @@ import { ErrorBodySchema } from "../../functions/_shared/errors.ts";
 import type { Workspace } from "../support/fixtures.ts";
 import type { NodeServer } from "../support/node-server.ts";
 import { serviceAvailable } from "../support/services.ts";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import type { TestDatabase } from "../support/test-database.ts";
 import { printFigures } from "./support/figures.ts";
 import { declaredNames, describeOperation, fillPath, OPERATIONS, type Operation, pathParamNames } from "./support/routes.ts";
 import { SecretWatch } from "./support/secrets.ts";
-import { type ApiClient, answer, apiClient, subscribe, upstashOver, type UpstashOnRedis, WatchedFixtures, watchedNodeServer } from "./support/stack.ts";
+import { type ApiClient, answer, type Stack, startStack, subscribe, type WatchedFixtures } from "./support/stack.ts";
 import { changes, snapshotTables, unexplained, type Snapshot } from "./support/writes.ts";
 
 /** Generated requests in all; each route gets its share, the unrouted paths one share more. */
@@ -54,7 +54,7 @@ describe.skipIf(!available)(`hostile input: ${CASES} generated requests to every
   const watch = new SecretWatch();
   let database: TestDatabase;
   let fixtures: WatchedFixtures;
-  let redis: UpstashOnRedis;
+  let stack: Stack;
   let server: NodeServer;
   let api: ApiClient;
   let a: Workspace;
@@ -69,24 +69,22 @@ describe.skipIf(!available)(`hostile input: ${CASES} generated requests to every
   const tally = { generated: 0, requests: 0, notSendable: 0, slowest: [] as Array<{ ms: number; request: string }>, byStatus: {} as Record<number, number>, byCode: {} as Record<string, number>, shrunk: 0 };
 
   beforeAll(async () => {
-    database = await createTestDatabase("resilience_fuzz");
-    await database.admin.query("select admin.allow_insecure_webhook_urls(true)");
-    fixtures = new WatchedFixtures(database.admin);
-    fixtures.watchSecrets = watch;
-    redis = await upstashOver(watch);
-    server = await watchedNodeServer("the fuzzed server", watch, {
-      DATABASE_URL: database.apiUrl,
-      ...redis.env,
-      RATE_LIMIT_REQUESTS: "1000000",
-      // Made-up keys reach the database (so its refusals are fuzzed too), not the address limit.
-      RATE_LIMIT_REFUSED_KEYS: "1000000",
-      BODY_LIMIT_BYTES: String(BODY_LIMIT),
-      // Endpoint URLs are checked for syntax only (no DNS: loopback only), and no dispatcher
-      // sends to whatever URL the fuzzer made up.
-      WEBHOOKS_ALLOW_INSECURE: "1",
-      WEBHOOKS_DISPATCHER: "0",
+    stack = await startStack({
+      database: "resilience_fuzz",
+      name: "the fuzzed server",
+      watch,
+      env: {
+        RATE_LIMIT_REQUESTS: "1000000",
+        // Made-up keys reach the database (so its refusals are fuzzed too), not the address limit.
+        RATE_LIMIT_REFUSED_KEYS: "1000000",
+        BODY_LIMIT_BYTES: String(BODY_LIMIT),
+        // Endpoint URLs are checked for syntax only (no DNS: loopback only), and no dispatcher
+        // sends to whatever URL the fuzzer made up.
+        WEBHOOKS_ALLOW_INSECURE: "1",
+        WEBHOOKS_DISPATCHER: "0",
+      },
     });
-    api = apiClient(() => server.baseUrl, watch);
+    ({ database, fixtures, server, api } = stack);
     a = await fixtures.workspace();
     b = await fixtures.workspace();
     for (const ws of [a, b]) for (const id of Object.values(ws)) fixtureIds.add(id);
@@ -107,9 +105,7 @@ describe.skipIf(!available)(`hostile input: ${CASES} generated requests to every
   }, 120_000);
 
   afterAll(async () => {
-    await server?.stop();
-    await redis?.upstash.close();
-    await database?.drop();
+    await stack?.close();
   });
 
   // ---- the generators ----------------------------------------------------------------------

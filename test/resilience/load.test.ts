@@ -8,12 +8,12 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Workspace } from "../support/fixtures.ts";
 import type { NodeServer } from "../support/node-server.ts";
 import { serviceAvailable } from "../support/services.ts";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import type { TestDatabase } from "../support/test-database.ts";
 import { startWebhookSubscriber, waitFor, type WebhookSubscriber } from "../support/webhook-subscriber.ts";
 import { printFigures } from "./support/figures.ts";
 import { quantile, round, runLoad, type LoadResult } from "./support/load.ts";
 import { SecretWatch } from "./support/secrets.ts";
-import { type ApiClient, apiClient, subscribe, upstashOver, type UpstashOnRedis, WatchedFixtures, watchedNodeServer } from "./support/stack.ts";
+import { type ApiClient, type Stack, startStack, subscribe, type WatchedFixtures } from "./support/stack.ts";
 
 const REQUESTS = 20_000;
 const CLIENTS = 64;
@@ -24,7 +24,7 @@ describe.skipIf(!available)(`load: ${REQUESTS} POST /v1/activities from ${CLIENT
   const watch = new SecretWatch();
   let database: TestDatabase;
   let fixtures: WatchedFixtures;
-  let redis: UpstashOnRedis;
+  let stack: Stack;
   let server: NodeServer;
   let subscriber: WebhookSubscriber;
   let api: ApiClient;
@@ -33,35 +33,31 @@ describe.skipIf(!available)(`load: ${REQUESTS} POST /v1/activities from ${CLIENT
   const created = new Map<string, number>();
 
   beforeAll(async () => {
-    database = await createTestDatabase("resilience_load");
-    await database.admin.query("select admin.allow_insecure_webhook_urls(true)");
-    fixtures = new WatchedFixtures(database.admin);
-    fixtures.watchSecrets = watch;
-    redis = await upstashOver(watch);
     subscriber = await startWebhookSubscriber();
-    server = await watchedNodeServer("the load server", watch, {
-      DATABASE_URL: database.apiUrl,
-      ...redis.env,
-      // Every request passes the limiter (it is called, over Redis): this measures the write path.
-      RATE_LIMIT_REQUESTS: "1000000",
-      // 64 keys the server has not seen yet, all from 127.0.0.1 at once: by design, unverified
-      // keys in flight from one address count against its refused-key budget (20), so the first
-      // burst would get 429s. This test is about the write path, not that guard.
-      RATE_LIMIT_REFUSED_KEYS: "1000",
-      WEBHOOKS_ALLOW_INSECURE: "1",
-      WEBHOOK_SWEEP_INTERVAL_MS: "200",
+    stack = await startStack({
+      database: "resilience_load",
+      name: "the load server",
+      watch,
+      env: {
+        // Every request passes the limiter (it is called, over Redis): this measures the write path.
+        RATE_LIMIT_REQUESTS: "1000000",
+        // 64 keys the server has not seen yet, all from 127.0.0.1 at once: by design, unverified
+        // keys in flight from one address count against its refused-key budget (20), so the first
+        // burst would get 429s. This test is about the write path, not that guard.
+        RATE_LIMIT_REFUSED_KEYS: "1000",
+        WEBHOOKS_ALLOW_INSECURE: "1",
+        WEBHOOK_SWEEP_INTERVAL_MS: "200",
+      },
     });
-    api = apiClient(() => server.baseUrl, watch);
+    ({ database, fixtures, server, api } = stack);
     ws = await fixtures.workspace();
     const endpoint = await subscribe(api, await fixtures.key(ws, { scopes: ["webhooks:write"] }), subscriber.url, watch);
     subscriber.secrets = [endpoint.secret];
   }, 120_000);
 
   afterAll(async () => {
-    await server?.stop();
+    await stack?.close();
     await subscriber?.close();
-    await redis?.upstash.close();
-    await database?.drop();
   });
 
   test("every request is answered 201, none 5xx; the rows are exactly the 201s", async () => {

@@ -10,12 +10,12 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Workspace } from "../support/fixtures.ts";
 import type { NodeServer } from "../support/node-server.ts";
 import { serviceAvailable } from "../support/services.ts";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import type { TestDatabase } from "../support/test-database.ts";
 import { type ReceivedWebhook, startWebhookSubscriber, waitFor, type WebhookSubscriber } from "../support/webhook-subscriber.ts";
 import { printFigures } from "./support/figures.ts";
 import { round } from "./support/load.ts";
 import { SecretWatch } from "./support/secrets.ts";
-import { type ApiClient, apiClient, subscribe, WatchedFixtures, watchedNodeServer } from "./support/stack.ts";
+import { type ApiClient, type Stack, startStack, subscribe, type WatchedFixtures } from "./support/stack.ts";
 
 // The README's schedule is 0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: eight attempts, the
 // first at once, then growing delays. The same shape, in seconds instead of hours:
@@ -35,6 +35,7 @@ describe.skipIf(!available)("subscriber outage: refuses, times out, recovers", (
   const watch = new SecretWatch();
   let database: TestDatabase;
   let fixtures: WatchedFixtures;
+  let stack: Stack;
   let server: NodeServer;
   let subscriber: WebhookSubscriber;
   let api: ApiClient;
@@ -46,32 +47,32 @@ describe.skipIf(!available)("subscriber outage: refuses, times out, recovers", (
   const written = new Map<string, Phase>();
 
   beforeAll(async () => {
-    database = await createTestDatabase("resilience_subscriber");
-    await database.admin.query("select admin.allow_insecure_webhook_urls(true)");
-    fixtures = new WatchedFixtures(database.admin);
-    fixtures.watchSecrets = watch;
     subscriber = await startWebhookSubscriber();
     subscriber.reply = (hit) => {
       receipts.push({ hit, phase });
       return phase === "timing out" ? { status: 204, delayMs: TIMEOUT_MS * 3 } : 204;
     };
-    server = await watchedNodeServer("the webhook server", watch, {
-      DATABASE_URL: database.apiUrl,
-      WEBHOOKS_ALLOW_INSECURE: "1",
-      WEBHOOK_RETRY_SCHEDULE: SCHEDULE_MS.map((ms) => (ms === 0 ? "0" : `${ms}ms`)).join(","),
-      WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
-      WEBHOOK_SWEEP_INTERVAL_MS: String(SWEEP_MS),
+    stack = await startStack({
+      database: "resilience_subscriber",
+      name: "the webhook server",
+      watch,
+      upstash: false,
+      env: {
+        WEBHOOKS_ALLOW_INSECURE: "1",
+        WEBHOOK_RETRY_SCHEDULE: SCHEDULE_MS.map((ms) => (ms === 0 ? "0" : `${ms}ms`)).join(","),
+        WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
+        WEBHOOK_SWEEP_INTERVAL_MS: String(SWEEP_MS),
+      },
     });
-    api = apiClient(() => server.baseUrl, watch);
+    ({ database, fixtures, server, api } = stack);
     ws = await fixtures.workspace();
     key = await fixtures.key(ws, { scopes: ["activities:write", "webhooks:write"] });
     subscriber.secrets = [(await subscribe(api, key, subscriber.url, watch)).secret];
   }, 120_000);
 
   afterAll(async () => {
-    await server?.stop();
+    await stack?.close();
     await subscriber?.close();
-    await database?.drop();
   });
 
   async function write(count: number, spreadMs: number) {

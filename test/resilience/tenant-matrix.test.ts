@@ -12,13 +12,13 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Workspace } from "../support/fixtures.ts";
 import type { NodeServer } from "../support/node-server.ts";
 import { serviceAvailable } from "../support/services.ts";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import type { TestDatabase } from "../support/test-database.ts";
 import { startWebhookSubscriber, waitFor, type WebhookSubscriber } from "../support/webhook-subscriber.ts";
 import { API_SCOPES } from "../../functions/api-gateway/operation/declaration.ts";
 import { printFigures } from "./support/figures.ts";
 import { declaredNames, describeOperation, fillPath, OPERATIONS, type Operation, pathParamNames } from "./support/routes.ts";
 import { SecretWatch } from "./support/secrets.ts";
-import { type Answer, type ApiClient, apiClient, subscribe, upstashOver, type UpstashOnRedis, WatchedFixtures, watchedNodeServer } from "./support/stack.ts";
+import { type Answer, type ApiClient, type Stack, startStack, subscribe, type WatchedFixtures } from "./support/stack.ts";
 import { changes, snapshotTables, unexplained, uuidsIn, type Snapshot } from "./support/writes.ts";
 
 const available = (await serviceAvailable("postgres")) && (await serviceAvailable("redis"));
@@ -48,7 +48,7 @@ describe.skipIf(!available)("tenant matrix: 3 workspaces × keys of every scope 
   const watch = new SecretWatch();
   let database: TestDatabase;
   let fixtures: WatchedFixtures;
-  let redis: UpstashOnRedis;
+  let stack: Stack;
   let server: NodeServer;
   let api: ApiClient;
   const tenants: Tenant[] = [];
@@ -58,20 +58,18 @@ describe.skipIf(!available)("tenant matrix: 3 workspaces × keys of every scope 
   const tally = { requests: 0, comparisons: 0, routes: 0 };
 
   beforeAll(async () => {
-    database = await createTestDatabase("resilience_tenants");
-    await database.admin.query("select admin.allow_insecure_webhook_urls(true)");
-    fixtures = new WatchedFixtures(database.admin);
-    fixtures.watchSecrets = watch;
-    redis = await upstashOver(watch);
-    server = await watchedNodeServer("the tenant server", watch, {
-      DATABASE_URL: database.apiUrl,
-      ...redis.env,
-      RATE_LIMIT_REQUESTS: "1000000",
-      RATE_LIMIT_REFUSED_KEYS: "1000",
-      WEBHOOKS_ALLOW_INSECURE: "1",
-      WEBHOOK_SWEEP_INTERVAL_MS: "200",
+    stack = await startStack({
+      database: "resilience_tenants",
+      name: "the tenant server",
+      watch,
+      env: {
+        RATE_LIMIT_REQUESTS: "1000000",
+        RATE_LIMIT_REFUSED_KEYS: "1000",
+        WEBHOOKS_ALLOW_INSECURE: "1",
+        WEBHOOK_SWEEP_INTERVAL_MS: "200",
+      },
     });
-    api = apiClient(() => server.baseUrl, watch);
+    ({ database, fixtures, server, api } = stack);
     for (let t = 0; t < 3; t++) {
       const ws = await fixtures.workspace();
       const keys: Record<string, string> = { all: await fixtures.key(ws, { scopes: [...API_SCOPES] }) };
@@ -92,10 +90,8 @@ describe.skipIf(!available)("tenant matrix: 3 workspaces × keys of every scope 
   }, 120_000);
 
   afterAll(async () => {
-    await server?.stop();
+    await stack?.close();
     for (const tenant of tenants) await tenant.subscriber.close();
-    await redis?.upstash.close();
-    await database?.drop();
   });
 
   const missing = (kind: Kind) => (BARE.has(kind) ? randomUUID() : `${kind}_${randomUUID()}`);

@@ -6,6 +6,7 @@
 import { Fixtures, type KeyOptions, type Workspace } from "../../support/fixtures.ts";
 import { type NodeServer, startNodeServer } from "../../support/node-server.ts";
 import { REDIS_URL } from "../../support/services.ts";
+import { createTestDatabase, type TestDatabase } from "../../support/test-database.ts";
 import { startUpstashRest, type UpstashRestServer } from "../../support/upstash-rest.ts";
 import { SecretWatch } from "./secrets.ts";
 
@@ -86,4 +87,47 @@ export async function subscribe(api: ApiClient, key: string, url: string, watch:
   const endpoint = created.json.data.webhook_endpoint as { id: string; secret: string };
   watch.secret("webhook secret", endpoint.secret);
   return endpoint;
+}
+
+export interface Stack {
+  database: TestDatabase;
+  fixtures: WatchedFixtures;
+  /** Undefined when the stack was started without the Upstash stand-in. */
+  redis?: UpstashOnRedis;
+  server: NodeServer;
+  api: ApiClient;
+  /** Stops the server and the Upstash stand-in, drops the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * A fresh test database (`database`, a name prefix) that accepts insecure webhook URLs, fixtures
+ * the watch knows, the Upstash stand-in over the shared Redis (unless `upstash: false`), the
+ * watched Node entry on them (`name`) with DATABASE_URL, the Upstash variables and `env`, and a
+ * client for it. If a step fails, what was started is closed again before the error is thrown.
+ */
+export async function startStack(options: { database: string; name: string; watch: SecretWatch; env: Record<string, string>; upstash?: boolean }): Promise<Stack> {
+  const { watch, upstash = true } = options;
+  let database: TestDatabase | undefined;
+  let redis: UpstashOnRedis | undefined;
+  let server: NodeServer | undefined;
+  const close = async () => {
+    await server?.stop();
+    await redis?.upstash.close();
+    await database?.drop();
+  };
+  try {
+    database = await createTestDatabase(options.database);
+    await database.admin.query("select admin.allow_insecure_webhook_urls(true)");
+    const fixtures = new WatchedFixtures(database.admin);
+    fixtures.watchSecrets = watch;
+    if (upstash) redis = await upstashOver(watch);
+    server = await watchedNodeServer(options.name, watch, { DATABASE_URL: database.apiUrl, ...redis?.env, ...options.env });
+    const started = server;
+    const api = apiClient(() => started.baseUrl, watch);
+    return { database, fixtures, redis, server, api, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
