@@ -24,15 +24,15 @@
 // BENCH_ONLY=batch (only the batch scenario).
 
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { DEFAULT_POSTGREST_SETTINGS, requestScript } from "../../functions/_shared/db/postgrest-request.ts";
-import { activityBody, openBenchWorld, startApi, startPeer } from "./bench-world.ts";
+import { activityBody, runMain, startApi, startPeer, withBenchWorld } from "./bench-world.ts";
 import { processCpuNs, processTreeCpuNs } from "./cpu.ts";
 import { pgbench } from "./pgbench.ts";
 import { type Started, startProcess } from "./processes.ts";
+import { median, printCpuTable, type TableRow } from "./report.ts";
 import { wrk, writeWrkScript } from "./wrk.ts";
 
 const run = promisify(execFile);
@@ -44,15 +44,7 @@ const PROFILE = process.env.BENCH_PROFILE === "1";
 const ONLY_BATCH = process.env.BENCH_ONLY === "batch";
 const BATCH_SIZE = 100;
 
-interface Row {
-  label: string;
-  requestsPerSecond: number;
-  p50?: number;
-  p99?: number;
-  errors: number;
-  /** Microseconds of CPU per request. */
-  serverCpu?: number;
-  postgresCpu: number;
+interface Row extends TableRow {
   /** Other processes on the path (the Upstash stand-in and Redis), µs per request. */
   otherCpu?: number;
 }
@@ -70,31 +62,15 @@ async function redisPid(): Promise<number> {
   return Number(/process_id:(\d+)/.exec(stdout)?.[1]);
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
-
-function printTable(title: string, rows: Row[]): void {
-  const pad = (value: string, width: number) => value.padStart(width);
-  const fixed = (value: number | undefined, digits = 0) => (value === undefined || Number.isNaN(value) ? "—" : value.toFixed(digits));
-  process.stdout.write(
-    `\n${title}\n${"".padEnd(36)} ${pad("req/s", 7)} ${pad("p50 ms", 7)} ${pad("p99 ms", 7)} ${pad("errors", 6)} ` +
-      `${pad("server CPU µs", 13)} ${pad("PostgreSQL CPU µs", 17)} ${pad("other CPU µs", 12)}\n`,
-  );
-  for (const row of rows) {
-    process.stdout.write(
-      `${row.label.padEnd(36)} ${pad(fixed(row.requestsPerSecond), 7)} ${pad(fixed(row.p50, 2), 7)} ${pad(fixed(row.p99, 2), 7)} ` +
-        `${pad(String(row.errors), 6)} ${pad(fixed(row.serverCpu), 13)} ${pad(fixed(row.postgresCpu), 17)} ${pad(fixed(row.otherCpu), 12)}\n`,
-    );
-  }
-}
+const printTable = (title: string, rows: Row[]) =>
+  printCpuTable(title, rows, 36, { header: "other CPU µs", width: 12, digits: 0, value: (row) => row.otherCpu });
 
 async function main(): Promise<void> {
   await requireTool("wrk", "apt-get install wrk");
   await requireTool("pgbench", "apt-get install postgresql-client");
   await requireTool("redis-cli", "apt-get install redis-tools");
 
-  const world = await openBenchWorld({ statementStats: PROFILE });
-  const work = await mkdtemp(join(tmpdir(), "bench-"));
-  try {
+  await withBenchWorld({ statementStats: PROFILE, workPrefix: "bench-" }, async (world, work) => {
     const { cluster, ws, key, keyId } = world;
     const upstash = await world.start(
       startProcess("test/support/upstash-rest.ts", { args: ["--port", "0"], ready: (line) => typeof line.url === "string" }),
@@ -293,13 +269,7 @@ async function main(): Promise<void> {
       process.stdout.write("\npg_stat_statements (top 25 by total time; nested statements included)\n");
       for (const row of top) process.stdout.write(`${row.calls.padStart(9)} ${row.mean_us.padStart(9)} µs  ${row.query}\n`);
     }
-  } finally {
-    await world.close();
-    await rm(work, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runMain(main);

@@ -2,7 +2,11 @@
 // real compat script and migrations, one workspace with a contact, a deal and a write-only key,
 // the doc's request body, and the servers under test (the Node entry, the hand-written peer)
 // started as processes of their own. close() stops them all and removes the cluster.
+// withBenchWorld() and runMain() are the frame every benchmark's main() shares.
 
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { migrate } from "../../functions/_node/migrations.ts";
 import { postgresExecutor, type SqlExecutor } from "../../functions/_node/sql-executor.ts";
 import { Fixtures, type Workspace } from "../../test/support/fixtures.ts";
@@ -77,6 +81,34 @@ export async function openBenchWorld(options: { statementStats?: boolean } = {})
     await close();
     throw error;
   }
+}
+
+/**
+ * Runs `body` with a bench world and a scratch directory (wrk scripts, profiles) named
+ * `workPrefix…` under the system's temporary folder; then closes the world and removes the folder,
+ * whether `body` succeeded or not.
+ */
+export async function withBenchWorld<T>(
+  options: { statementStats?: boolean; workPrefix: string },
+  body: (world: BenchWorld, work: string) => Promise<T>,
+): Promise<T> {
+  const world = await openBenchWorld({ statementStats: options.statementStats });
+  let work: string | undefined;
+  try {
+    work = await mkdtemp(join(tmpdir(), options.workPrefix));
+    return await body(world, work);
+  } finally {
+    await world.close();
+    if (work) await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** A benchmark's entry: runs `main`; on failure prints `<what> failed: <stack>` and exits 1. */
+export function runMain(main: () => Promise<void>, what = "bench"): void {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${what} failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  });
 }
 
 /**

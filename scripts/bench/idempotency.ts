@@ -14,11 +14,11 @@
 // Needs wrk, initdb (postgresql-15). Options: BENCH_SECONDS (10), BENCH_ROUNDS (3),
 // BENCH_CLIENTS (32), BENCH_EXPIRED (200000 expired keys before the purge step).
 
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { activityBody, openBenchWorld, startApi } from "./bench-world.ts";
+import { activityBody, runMain, startApi, withBenchWorld } from "./bench-world.ts";
 import { processCpuNs, processTreeCpuNs } from "./cpu.ts";
+import { median } from "./report.ts";
 import { wrk } from "./wrk.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -76,12 +76,8 @@ async function script(path: string, headers: Record<string, string>, body: strin
   return path;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
-
 async function main(): Promise<void> {
-  const world = await openBenchWorld();
-  const work = await mkdtemp(join(tmpdir(), "bench-idempotency-"));
-  try {
+  await withBenchWorld({ workPrefix: "bench-idempotency-" }, async (world, work) => {
     const { cluster, ws, key } = world;
     const api = await startApi(world, world.apiUrl());
     const url = `${String(api.announced.url)}/v1/activities`;
@@ -159,13 +155,7 @@ async function main(): Promise<void> {
         `a key's cost on a first write: ${(plain!.rate / fresh!.rate).toFixed(2)}× the time, PostgreSQL CPU ${(fresh!.pg - plain!.pg).toFixed(0)} µs more; ` +
         `purging: ${(purging!.pg - fresh!.pg).toFixed(0)} µs PostgreSQL CPU per write, ${purged.join(", ")} expired keys purged per round\n`,
     );
-  } finally {
-    await world.close();
-    await rm(work, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runMain(main);

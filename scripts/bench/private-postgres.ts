@@ -7,10 +7,10 @@
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chownSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
+import { freePort } from "../../test/support/ports.ts";
 
 export interface PrivatePostgres {
   /** Superuser `postgres`, database `postgres`. */
@@ -35,14 +35,6 @@ const SETTINGS: Record<string, string> = {
 function binDir(): string {
   if (process.env.BENCH_PG_BINDIR) return process.env.BENCH_PG_BINDIR;
   return execFileSync("pg_config", ["--bindir"], { encoding: "utf8" }).trim();
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** PostgreSQL refuses to run as root; then the cluster runs as the `postgres` system user. */

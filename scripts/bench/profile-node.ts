@@ -4,10 +4,9 @@
 // as self time per area (our folders, each package, Node internals, GC) and per function, in
 // µs per request. BENCH_UPSTASH=1 puts Redis behind the Upstash REST stand-in as the limiter.
 
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { activityBody, openBenchWorld, startApi } from "./bench-world.ts";
+import { activityBody, runMain, startApi, withBenchWorld } from "./bench-world.ts";
 import { type Profile, summarize } from "./cpu-profile.ts";
 import { processCpuNs } from "./cpu.ts";
 import { startProcess } from "./processes.ts";
@@ -17,9 +16,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
 
 async function main(): Promise<void> {
-  const world = await openBenchWorld();
-  const work = await mkdtemp(join(tmpdir(), "bench-profile-"));
-  try {
+  await withBenchWorld({ workPrefix: "bench-profile-" }, async (world, work) => {
     const env: Record<string, string> = {};
     if (process.env.BENCH_UPSTASH === "1") {
       const upstash = await world.start(
@@ -50,13 +47,7 @@ async function main(): Promise<void> {
     const profile = JSON.parse(await readFile(join(work, file), "utf8")) as Profile;
     if (process.env.BENCH_PROFILE_OUT) await writeFile(process.env.BENCH_PROFILE_OUT, JSON.stringify(profile));
     process.stdout.write(`${summarize(profile, result.requests, SECONDS)}\n`);
-  } finally {
-    await world.close();
-    await rm(work, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`profile failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runMain(main, "profile");

@@ -15,16 +15,17 @@
 // Needs wrk, pgbench, pg_config/initdb (postgresql-15). Options: BENCH_SECONDS (10),
 // BENCH_ROUNDS (3), BENCH_CLIENTS (32), BENCH_TOTAL (1000000), BENCH_ON_CONTACT (10000).
 
-import { cpus, loadavg, tmpdir } from "node:os";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cpus, loadavg } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DEFAULT_POSTGREST_SETTINGS, requestScript } from "../../functions/_shared/db/postgrest-request.ts";
 import { Fixtures } from "../../test/support/fixtures.ts";
 import { loadTimelineVolume } from "../../test/support/timeline-volume.ts";
-import { openBenchWorld, startApi } from "./bench-world.ts";
+import { runMain, startApi, withBenchWorld } from "./bench-world.ts";
 import { processCpuNs, processTreeCpuNs } from "./cpu.ts";
 import { pgbenchWithLatencies } from "./pgbench.ts";
 import type { Started } from "./processes.ts";
+import { median, printCpuTable, type TableRow } from "./report.ts";
 import { wrk, writeWrkScript } from "./wrk.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -34,42 +35,20 @@ const TOTAL = Number(process.env.BENCH_TOTAL ?? 1_000_000);
 const ON_CONTACT = Number(process.env.BENCH_ON_CONTACT ?? 10_000);
 const TARGET_P99_MS = 20;
 
-interface Row {
-  label: string;
+interface Row extends TableRow {
   requests: number;
-  requestsPerSecond: number;
   p50: number;
   p99: number;
-  errors: number;
-  /** Microseconds of CPU per request. */
-  serverCpu?: number;
-  postgresCpu: number;
   /** 1-minute load average at the end of the step. */
   load: number;
 }
 
 const load = () => loadavg().map((value) => value.toFixed(2)).join(" / ");
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
-
-function printTable(title: string, rows: Row[]): void {
-  const pad = (value: string, width: number) => value.padStart(width);
-  const fixed = (value: number | undefined, digits = 0) => (value === undefined || Number.isNaN(value) ? "—" : value.toFixed(digits));
-  process.stdout.write(
-    `\n${title}\n${"".padEnd(34)} ${pad("req/s", 7)} ${pad("p50 ms", 7)} ${pad("p99 ms", 7)} ${pad("errors", 6)} ` +
-      `${pad("server CPU µs", 13)} ${pad("PostgreSQL CPU µs", 17)} ${pad("load 1 m", 8)}\n`,
-  );
-  for (const row of rows) {
-    process.stdout.write(
-      `${row.label.padEnd(34)} ${pad(fixed(row.requestsPerSecond), 7)} ${pad(fixed(row.p50, 2), 7)} ${pad(fixed(row.p99, 2), 7)} ` +
-        `${pad(String(row.errors), 6)} ${pad(fixed(row.serverCpu), 13)} ${pad(fixed(row.postgresCpu), 17)} ${pad(fixed(row.load, 2), 8)}\n`,
-    );
-  }
-}
+const printTable = (title: string, rows: Row[]) =>
+  printCpuTable(title, rows, 34, { header: "load 1 m", width: 8, digits: 2, value: (row) => row.load });
 
 async function main(): Promise<void> {
-  const work = await mkdtemp(join(tmpdir(), "bench-timeline-"));
-  const world = await openBenchWorld();
-  try {
+  await withBenchWorld({ workPrefix: "bench-timeline-" }, async (world, work) => {
     const { cluster, admin, ws } = world;
     const key = await new Fixtures(admin).key(ws, { scopes: ["activities:read"] });
     process.stdout.write(`${cpus().length} CPUs; load average (1/5/15 min) before loading: ${load()}\n`);
@@ -141,13 +120,7 @@ async function main(): Promise<void> {
         `(rounds: ${p99s.map((v) => v.toFixed(2)).join(", ")}) — ${p99 < TARGET_P99_MS ? "met" : "NOT MET"}\n` +
         `load average (1/5/15 min) at the end: ${load()}\n`,
     );
-  } finally {
-    await world.close();
-    await rm(work, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runMain(main);
