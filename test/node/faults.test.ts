@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Fixtures, type Workspace } from "../support/fixtures.ts";
 import { type NodeServer, startNodeServer } from "../support/node-server.ts";
-import { closedPort } from "../support/ports.ts";
+import { freePort } from "../support/ports.ts";
 import { serviceAvailable } from "../support/services.ts";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
@@ -100,7 +100,7 @@ describe.skipIf(!available)("faults and round trips (Node server, PostgreSQL, Up
   });
 
   test("no database listening → 503 service_unavailable with Retry-After, promptly", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const url = new URL(database.apiUrl);
     url.port = String(port);
     const server = await startNodeServer({ ...baseEnv(), DATABASE_URL: url.toString() });
@@ -160,7 +160,7 @@ describe.skipIf(!available)("faults and round trips (Node server, PostgreSQL, Up
   });
 
   test("Upstash unreachable → the request proceeds (fail-open) and the fault is logged", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const server = await startNodeServer({
       ...baseEnv(),
       DATABASE_URL: database.apiUrl,

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ROOT } from "../../scripts/edge-bundle.ts";
 import { DENO_BIN, DENO_CONFIG_FLAGS, denoEnv } from "../support/deno-server.ts";
 import { baseEnv } from "../support/server-process.ts";
-import { closedPort } from "../support/ports.ts";
+import { freePort } from "../support/ports.ts";
 import { serviceAvailable } from "../support/services.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { startWorkerd } from "../support/workerd.ts";
@@ -88,7 +88,7 @@ describe.skipIf(!available)("an entry that cannot start says why in one line and
 
   test("Node, migrating: PostgreSQL not reachable is named as such, not as a permissions problem", async () => {
     const url = new URL(migrated.adminUrl);
-    const port = await closedPort();
+    const port = await freePort();
     url.port = String(port);
     const line = oneLine(await node({ DATABASE_URL: url.toString(), SEED_DEMO: "0", WEBHOOKS_DISPATCHER: "0", PORT: "0", DATABASE_CONNECT_TIMEOUT: "2" }));
     expect(line).toMatch(new RegExp(`^api-gateway failed to start: cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}/${migrated.name}: .*refused`));

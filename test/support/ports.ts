@@ -1,6 +1,6 @@
 // A TCP port on 127.0.0.1 that was just bound and released: nothing listens there. Tests of a
-// dependency or a database that is not there use it as such (closedPort); a server of a test's or
-// a benchmark's own (private Redis, private PostgreSQL) is started on it (freePort).
+// dependency or a database that is not there use it as such; a server of a test's or a
+// benchmark's own (private Redis, private PostgreSQL) is started on it.
 
 import { createServer } from "node:net";
 
@@ -11,5 +11,3 @@ export async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
-
-export const closedPort = freePort;

@@ -4,13 +4,13 @@
 
 import { spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
-import net from "node:net";
 import { createInterface } from "node:readline";
 import { createRequire } from "node:module";
 import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisReplyError, RespClient, type RespReply } from "./resp.js";
+import { freePort } from "./ports.ts";
 import { prerequisiteMissing, REDIS_URL } from "./services.ts";
 import { startUpstashRest, type UpstashRestServer } from "./upstash-rest.js";
 
@@ -297,12 +297,7 @@ describe.skipIf(!redisUp)("upstash REST stand-in", () => {
 
   describe("Redis outages", () => {
     it("answers 503 JSON while Redis is unreachable", async () => {
-      const closedPort = await new Promise<number>((resolve) => {
-        const probe = net.createServer().listen(0, "127.0.0.1", () => {
-          const { port } = probe.address() as net.AddressInfo;
-          probe.close(() => resolve(port));
-        });
-      });
+      const closedPort = await freePort();
       const orphan = await startUpstashRest({ redisUrl: `redis://127.0.0.1:${closedPort}` });
       try {
         const res = await fetch(orphan.url, {
